@@ -1,0 +1,174 @@
+"""Sites (homes, one electricity meter each) and the chargers (Axle "assets") installed at them."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone as django_tz
+
+from .validators import normalise_postcode, validate_mpan, validate_postcode, validate_timezone
+
+# The highest UK supply voltage allowed (230 V + 10%): a charger cannot deliver more than
+# phases x current x this, so a rated power above it is a typing mistake.
+MAX_SUPPLY_VOLTAGE_V = 253
+
+
+def default_site_timezone() -> str:
+    return str(settings.SITE_DEFAULT_TIMEZONE)
+
+
+class Site(models.Model):
+    """A home with one import meter (identified by its MPAN); Axle's "site"."""
+
+    household = models.ForeignKey(
+        "accounts.Household",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # moving out removes the household's link, not the site's history
+        related_name="sites",
+    )
+    street_address = models.CharField(max_length=255)
+    postcode = models.CharField(max_length=8, validators=[validate_postcode])
+    mpan = models.CharField(
+        "MPAN",
+        max_length=13,
+        unique=True,
+        validators=[validate_mpan],
+        help_text="13-digit meter point administration number (the MPAN core), check digit included.",
+    )
+    timezone = models.CharField(
+        max_length=64,
+        default=default_site_timezone,
+        validators=[validate_timezone],
+        help_text="Ready-by times and tariff windows are wall-clock times in this timezone.",
+    )
+    axle_site_id = models.UUIDField("Axle site id", null=True, blank=True, unique=True)
+    meter_consent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the homeowner consented to Axle reading their boundary meter "
+        "(sent to Axle as gave_boundary_meter_consent_at).",
+    )
+    created_at = models.DateTimeField(default=django_tz.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.street_address}, {self.postcode}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.postcode = normalise_postcode(self.postcode)
+        if self.meter_consent_at and self.meter_consent_at > django_tz.now():
+            raise ValidationError({"meter_consent_at": "Consent cannot be recorded in the future."})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class RateUnits(models.TextChoices):
+    """Which OCPP charging-rate units a charger accepts in a charging profile."""
+
+    WATTS_AND_AMPS = "W,A", "Watts or amps"
+    WATTS = "W", "Watts only"
+    AMPS = "A", "Amps only"
+
+
+def new_external_id() -> str:
+    return f"chg_{uuid.uuid4().hex[:20]}"
+
+
+class Asset(models.Model):
+    """A charger at a site; Axle's "asset" (type "charger"), known to Axle by our external id."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="assets")
+    external_id = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_external_id,
+        help_text="Our id for this charger, sent to Axle as the asset's external_id.",
+    )
+    ocpp_charge_point_id = models.CharField(
+        "OCPP charge point id",
+        max_length=64,
+        unique=True,
+        help_text="The id the charger uses in its OCPP URL, /ocpp/<charge point id>.",
+    )
+    make = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    installation_date = models.DateField(null=True, blank=True)
+    rated_power_kw = models.DecimalField(
+        "rated power (kW)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("1.0")), MaxValueValidator(Decimal("350"))],
+    )
+    phases = models.PositiveSmallIntegerField(choices=[(1, "Single phase"), (3, "Three phase")], default=1)
+    max_current_a = models.PositiveSmallIntegerField(
+        "max current (A)", default=32, validators=[MinValueValidator(6), MaxValueValidator(80)]
+    )
+    min_current_a = models.PositiveSmallIntegerField(
+        "min current (A)",
+        default=6,
+        validators=[MinValueValidator(0), MaxValueValidator(32)],
+        help_text="Below this current the car will not charge (IEC 61851: 6 A).",
+    )
+    rate_units = models.CharField(
+        "charging rate units accepted",
+        max_length=3,
+        choices=RateUnits.choices,
+        default=RateUnits.WATTS_AND_AMPS,
+    )
+    axle_asset_id = models.UUIDField("Axle asset id", null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=django_tz.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_current_a__lte=models.F("max_current_a")),
+                name="asset_min_current_not_above_max",
+            ),
+            models.CheckConstraint(condition=models.Q(phases__in=[1, 3]), name="asset_phases_1_or_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.make} {self.model} ({self.ocpp_charge_point_id})".strip()
+
+    @property
+    def asset_model(self) -> str:
+        """The model name as Axle's eligibility rules want it ("make model")."""
+        return f"{self.make} {self.model}".strip()
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.installation_date and self.installation_date > django_tz.localdate():
+            errors["installation_date"] = "The installation date cannot be in the future."
+        if (
+            self.min_current_a is not None
+            and self.max_current_a is not None
+            and self.min_current_a > self.max_current_a
+        ):
+            errors["min_current_a"] = (
+                f"The minimum current ({self.min_current_a} A) is above the maximum ({self.max_current_a} A)."
+            )
+        if self.rated_power_kw is not None and self.max_current_a and self.phases in (1, 3):
+            ceiling_kw = Decimal(self.phases * self.max_current_a * MAX_SUPPLY_VOLTAGE_V) / 1000
+            if self.rated_power_kw > ceiling_kw:
+                errors["rated_power_kw"] = (
+                    f"{self.rated_power_kw} kW is more than {self.phases} phase(s) x {self.max_current_a} A "
+                    f"can deliver (at most {ceiling_kw:.1f} kW); check the rated power, phases and current."
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,1 @@
+"""Settings split as base (shared, safe local defaults) / test / production."""
