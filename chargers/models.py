@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.conf import settings
@@ -64,9 +65,13 @@ class Site(models.Model):
     def __str__(self) -> str:
         return f"{self.street_address}, {self.postcode}"
 
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        # Normalised before the length check, so " sw1a1aa " is accepted as "SW1A 1AA".
+        self.postcode = normalise_postcode(self.postcode)
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         super().clean()
-        self.postcode = normalise_postcode(self.postcode)
         if self.meter_consent_at and self.meter_consent_at > django_tz.now():
             raise ValidationError({"meter_consent_at": "Consent cannot be recorded in the future."})
 

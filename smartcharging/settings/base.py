@@ -15,11 +15,13 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = BASE_DIR / "var"  # local runtime state for the embedded default: database, broker folders
+VAR_DIR.mkdir(exist_ok=True)  # SQLite does not create the folder of its database file
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+WHITENOISE_USE_FINDERS = DEBUG  # locally, static files change without collectstatic
 # Only for local runs; production.py insists on DJANGO_SECRET_KEY.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-change-me")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -141,19 +143,37 @@ OAUTH2_PROVIDER = {
     "SCOPES": {"schedules:write": "Push charging schedules for enrolled chargers"},
     "DEFAULT_SCOPES": ["schedules:write"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("AXLE_OAUTH_TOKEN_SECONDS", default=3600),
+    # Axle only needs client credentials; adopt the OAuth 2.0 Security BCP (RFC 9700) everywhere.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
 # --- Celery -------------------------------------------------------------------------------------
 # Locally: kombu's filesystem transport, so tasks really go through a broker to a separate worker.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
-    {
-        "data_folder_in": str(VAR_DIR / "broker" / "queue"),
-        "data_folder_out": str(VAR_DIR / "broker" / "queue"),
-        "control_folder": str(VAR_DIR / "broker" / "control"),
-        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+
+
+def filesystem_broker_options(folder: Path) -> dict[str, object]:
+    """Transport options for kombu's filesystem broker in `folder`, creating what it expects to exist."""
+    for sub in ("queue", "control"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),  # one machine: producers and workers share a folder
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
+    filesystem_broker_options(VAR_DIR / "broker")
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": 3600}
 )
@@ -181,3 +201,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Axle Energy (platform -> Axle) ---------------------------------------------------------------
+AXLE_BASE_URL = env("AXLE_BASE_URL", default="http://127.0.0.1:8010")  # the local stand-in
+AXLE_USERNAME = env("AXLE_USERNAME", default="platform@example.com")
+AXLE_PASSWORD = env("AXLE_PASSWORD", default="local-stand-in-password")
+AXLE_CONNECT_TIMEOUT_S = env.float("AXLE_CONNECT_TIMEOUT_S", default=5.0)
+AXLE_READ_TIMEOUT_S = env.float("AXLE_READ_TIMEOUT_S", default=20.0)
+# Axle's token lasts an hour and carries no expiry; renew it this long before the hour is up.
+AXLE_TOKEN_LIFETIME_S = env.int("AXLE_TOKEN_LIFETIME_S", default=3600)
+AXLE_TOKEN_RENEW_MARGIN_S = env.int("AXLE_TOKEN_RENEW_MARGIN_S", default=300)

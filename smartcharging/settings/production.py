@@ -8,6 +8,9 @@ from .base import env
 DEBUG = False
 # No fallback: production refuses to start without its own secret and host list.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+AXLE_BASE_URL = env("AXLE_BASE_URL")  # sandbox or production; never the local default
+AXLE_USERNAME = env("AXLE_USERNAME")
+AXLE_PASSWORD = env("AXLE_PASSWORD")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("local-only"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of at least 50 characters.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")

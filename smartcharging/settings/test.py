@@ -1,5 +1,8 @@
 """Settings for the test suite: SQLite by default, PostgreSQL/Redis when the environment says so."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -11,3 +14,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
+    # A broker folder of the test run's own, so a running local instance never sees test messages.
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(  # noqa: F405
+        Path(tempfile.mkdtemp(prefix="smartcharging-test-broker-"))
+    )
+
+# Serve static files from the apps' folders, so tests need no collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,1 @@
+"""Every change of smart-charging state goes through a function here (`<entity>_<action>`)."""

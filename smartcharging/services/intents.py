@@ -1,0 +1,87 @@
+"""Changes to what a homeowner needs from a charger."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from chargers.models import Asset
+from smartcharging.localtime import local_to_utc
+from smartcharging.models import WEEKDAY_FIELDS, ChargingIntent, ChargingMode
+
+
+@transaction.atomic
+def intent_set(
+    *,
+    asset: Asset,
+    energy_required_kwh: Decimal,
+    ready_by_local_time: time,
+    charging_mode: ChargingMode | str = ChargingMode.MINIMISE,
+    may_charge_peak: bool = False,
+    energy_estimated: bool = False,
+    weekday_ready_by: dict[int, time | None] | None = None,
+) -> ChargingIntent:
+    """Set the charger's routine intent; per-weekday times given are replaced, others kept."""
+    intent = ChargingIntent.objects.select_for_update().filter(asset=asset).first() or ChargingIntent(
+        asset=asset
+    )
+    intent.energy_required_kwh = energy_required_kwh
+    intent.ready_by_local_time = ready_by_local_time
+    intent.charging_mode = charging_mode
+    intent.may_charge_peak = may_charge_peak
+    intent.energy_estimated = energy_estimated
+    for weekday, at in (weekday_ready_by or {}).items():
+        setattr(intent, WEEKDAY_FIELDS[weekday], at)
+    intent.updated_at = timezone.now()
+    intent.full_clean()
+    intent.save()
+    return intent
+
+
+@transaction.atomic
+def intent_set_one_off(
+    *,
+    asset: Asset,
+    ready_by_local_time: time,
+    energy_required_kwh: Decimal | None = None,
+    now: datetime | None = None,
+) -> ChargingIntent:
+    """A change for the next charge only ("tonight"): the routine is kept and resumes afterwards.
+
+    The ready-by is the next time the site's clock shows `ready_by_local_time`. On a clock-change
+    night that time may not exist or may happen twice; the homeowner is asked to pick another
+    rather than the platform guessing which one they meant.
+    """
+    now = now or timezone.now()
+    intent = ChargingIntent.objects.select_for_update().filter(asset=asset).first()
+    if intent is None:
+        raise ValidationError("Set your usual charging needs first; a one-off change adjusts them.")
+    zone = asset.site.zone
+    local_now = now.astimezone(zone)
+    day = local_now.date()
+    if ready_by_local_time <= local_now.time().replace(tzinfo=None):
+        day += timedelta(days=1)
+    try:
+        ready_by = local_to_utc(day, ready_by_local_time, zone, strict=True)
+    except ValidationError as error:
+        raise ValidationError({"ready_by_local_time": error.messages}) from error
+    intent.one_off_ready_by = ready_by
+    intent.one_off_energy_kwh = energy_required_kwh
+    intent.updated_at = timezone.now()
+    intent.full_clean()
+    intent.save()
+    return intent
+
+
+@transaction.atomic
+def intent_clear_one_off(*, asset: Asset) -> ChargingIntent:
+    intent = ChargingIntent.objects.select_for_update().get(asset=asset)
+    intent.one_off_ready_by = None
+    intent.one_off_energy_kwh = None
+    intent.updated_at = timezone.now()
+    intent.save()
+    return intent

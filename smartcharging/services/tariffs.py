@@ -1,0 +1,34 @@
+"""Changes to a site's tariff."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from chargers.models import Site
+from smartcharging.models import Tariff, TariffType
+
+
+@transaction.atomic
+def tariff_set(
+    *,
+    site: Site,
+    tariff_type: TariffType | str,
+    off_peak_windows: str = "",
+    name: str = "",
+    peak_rate_pence: Decimal | None = None,
+    off_peak_rate_pence: Decimal | None = None,
+) -> Tariff:
+    """Record the site's tariff (replacing the one on file); refuses an invalid one with every reason."""
+    tariff = Tariff.objects.select_for_update().filter(site=site).first() or Tariff(site=site)
+    tariff.tariff_type = tariff_type
+    tariff.off_peak_windows = off_peak_windows
+    tariff.name = name
+    tariff.peak_rate_pence = peak_rate_pence
+    tariff.off_peak_rate_pence = off_peak_rate_pence
+    tariff.updated_at = timezone.now()
+    tariff.full_clean()
+    tariff.save()
+    return tariff
