@@ -177,3 +177,71 @@ class Asset(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class PlugSession(models.Model):
+    """One plug-in of a car into a charger, until it is unplugged."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="plug_sessions")
+    plugged_in_at = models.DateTimeField()
+    plugged_out_at = models.DateTimeField(null=True, blank=True)
+    vehicle_charging_rate_kw = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["asset_id", "-plugged_in_at"]
+        constraints = [
+            # A charger has at most one car plugged in: a repeated plug-in report must not open another.
+            models.UniqueConstraint(
+                fields=["asset"], condition=models.Q(plugged_out_at__isnull=True), name="plugsession_one_open"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(plugged_out_at__isnull=True)
+                | models.Q(plugged_out_at__gte=models.F("plugged_in_at")),
+                name="plugsession_out_after_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} from {self.plugged_in_at:%Y-%m-%d %H:%M}Z"
+
+
+class MeterSample(models.Model):
+    """A reading of the charger's cumulative import register (OCPP Energy.Active.Import.Register)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="meter_samples")
+    taken_at = models.DateTimeField()
+    register_wh = models.FloatField()
+    power_w = models.FloatField(null=True, blank=True)
+    received_at = models.DateTimeField(default=django_tz.now)
+
+    class Meta:
+        ordering = ["asset_id", "taken_at"]
+        constraints = [
+            # Chargers resend samples after reconnecting; the first copy is kept, repeats are ignored.
+            models.UniqueConstraint(fields=["asset", "taken_at"], name="metersample_once_per_instant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.register_wh} Wh at {self.taken_at:%Y-%m-%d %H:%M:%S}Z"
+
+
+class HalfHourEnergy(models.Model):
+    """Energy a charger used in one 30-minute interval aligned to :00/:30 UTC, derived from samples."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="half_hours")
+    interval_start = models.DateTimeField()
+    energy_kwh = models.DecimalField(max_digits=8, decimal_places=3)
+    estimated = models.BooleanField(default=False, help_text="Spread over a gap in the samples.")
+    updated_at = models.DateTimeField(default=django_tz.now)
+
+    class Meta:
+        ordering = ["asset_id", "interval_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "interval_start"], name="halfhour_once_per_asset_interval"
+            )
+        ]
+        indexes = [models.Index(fields=["interval_start"], name="halfhour_interval")]
+
+    def __str__(self) -> str:
+        return f"{self.energy_kwh} kWh from {self.interval_start:%Y-%m-%d %H:%M}Z"

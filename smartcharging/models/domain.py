@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from . import offpeak
+from smartcharging import offpeak
 
 MIN_ENERGY_KWH = Decimal("0")
 MAX_ENERGY_KWH = Decimal("200")  # more than any car battery on sale: anything above is a typo
