@@ -52,9 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField("email address", max_length=254, unique=True)
     full_name = models.CharField(max_length=200, blank=True)
-    household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
-    )
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin site.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

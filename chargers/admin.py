@@ -1,6 +1,12 @@
-from django.contrib import admin
+from typing import TypeVar
 
-from .models import Asset, Site
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+
+from .models import Asset, HalfHourEnergy, MeterSample, Site
+
+_M = TypeVar("_M", bound=Model)
 
 
 class AssetInline(admin.TabularInline[Asset, Site]):
@@ -66,3 +72,35 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     list_select_related = ("site",)
     autocomplete_fields = ("site",)
     readonly_fields = ("created_at", "updated_at")
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin[_M]):
+    """Derived or received data: shown to admins, changed only by the services that own it."""
+
+    # Counting millions of rows on every page load says nothing an admin needs.
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
+        # Deleting a sample by hand would leave its half hours computed from it.
+        return False
+
+
+@admin.register(MeterSample)
+class MeterSampleAdmin(_ReadOnlyAdmin[MeterSample]):
+    list_display = ("asset", "taken_at", "register_wh", "power_w", "received_at")
+    search_fields = ("asset__ocpp_charge_point_id", "asset__external_id")
+    list_select_related = ("asset",)
+
+
+@admin.register(HalfHourEnergy)
+class HalfHourEnergyAdmin(_ReadOnlyAdmin[HalfHourEnergy]):
+    list_display = ("asset", "interval_start", "energy_kwh", "estimated", "updated_at")
+    list_filter = ("estimated",)
+    search_fields = ("asset__ocpp_charge_point_id", "asset__external_id")
+    list_select_related = ("asset",)

@@ -139,9 +139,7 @@ def half_hourly_energy(
     for start in sorted(energy_wh):
         cumulative_wh += energy_wh[start]
         rounded_wh = round(cumulative_wh)
-        result.append(
-            HalfHour(start, Decimal(rounded_wh - reported_wh).scaleb(-3), estimated=start in estimated)
-        )
+        result.append(HalfHour(start, Decimal(rounded_wh - reported_wh).scaleb(-3), estimated=start in estimated))
         reported_wh = rounded_wh
     if until is not None:
         result = [interval for interval in result if interval.end <= until]

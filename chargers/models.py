@@ -237,9 +237,7 @@ class HalfHourEnergy(models.Model):
     class Meta:
         ordering = ["asset_id", "interval_start"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["asset", "interval_start"], name="halfhour_once_per_asset_interval"
-            )
+            models.UniqueConstraint(fields=["asset", "interval_start"], name="halfhour_once_per_asset_interval")
         ]
         indexes = [models.Index(fields=["interval_start"], name="halfhour_interval")]
 

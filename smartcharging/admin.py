@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from .models import ChargingIntent, Enrolment, Tariff
+from .models import AxleEvent, AxleEventAttempt, ChargingIntent, Enrolment, Tariff
+from .services.delivery import events_retry
 
 
 @admin.register(Tariff)
@@ -88,3 +91,66 @@ class EnrolmentAdmin(admin.ModelAdmin[Enrolment]):
     list_select_related = ("site",)
     autocomplete_fields = ("site",)
     readonly_fields = ("axle_status_code", "axle_response", "updated_at")
+
+
+class AxleEventAttemptInline(admin.TabularInline[AxleEventAttempt, AxleEvent]):
+    model = AxleEventAttempt
+    extra = 0
+    can_delete = False
+    fields = ("started_at", "outcome", "status_code", "duration_ms", "message", "error_body")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: AxleEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(AxleEvent)
+class AxleEventAdmin(admin.ModelAdmin[AxleEvent]):
+    """The outbox: what the platform owes Axle, what Axle answered, and a way to try again."""
+
+    list_display = (
+        "id",
+        "kind",
+        "state",
+        "site",
+        "asset",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "last_status_code",
+        "short_error",
+    )
+    list_filter = ("state", "kind", ("asset", admin.RelatedOnlyFieldListFilter), "created_at")
+    search_fields = (
+        "=id",
+        "site__mpan",
+        "site__postcode",
+        "asset__external_id",
+        "asset__ocpp_charge_point_id",
+        "last_error",
+    )
+    list_select_related = ("site", "asset")
+    date_hierarchy = "created_at"
+    inlines = [AxleEventAttemptInline]
+    actions = ["retry_events"]
+    readonly_fields = (
+        "site", "asset", "kind", "state", "payload", "attempts", "next_attempt_at", "lease_expires_at",
+        "created_at", "delivered_at", "last_status_code", "last_error", "response",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # events are written by the services that make the change, never by hand
+
+    @admin.display(description="Axle's answer")
+    def short_error(self, obj: AxleEvent) -> str:
+        return obj.last_error[:120]
+
+    @admin.action(description="Try the selected failed events again", permissions=["change"])
+    def retry_events(self, request: HttpRequest, queryset: QuerySet[AxleEvent]) -> None:
+        count = events_retry(event_ids=list(queryset.values_list("pk", flat=True)))
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} event(s) queued again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"{skipped} selected event(s) had not failed and were left alone.", messages.WARNING
+            )

@@ -25,9 +25,7 @@ def is_nonexistent(day: date, at: time, zone: ZoneInfo) -> bool:
 
 def is_ambiguous(day: date, at: time, zone: ZoneInfo) -> bool:
     local = datetime.combine(day, at, tzinfo=zone)
-    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset() and not is_nonexistent(
-        day, at, zone
-    )
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset() and not is_nonexistent(day, at, zone)
 
 
 def local_to_utc(day: date, at: time, zone: ZoneInfo, *, strict: bool) -> datetime:

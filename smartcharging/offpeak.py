@@ -88,8 +88,7 @@ def parse_windows(text: str) -> list[Window]:
         end = _parse_clock(match[3], match[4], text=raw, is_end=True)
         if start == end % MINUTES_PER_DAY and not (start == 0 and end == MINUTES_PER_DAY):
             raise ValidationError(
-                f"{raw!r} starts and ends at the same time, so it is empty. "
-                "For off-peak all day, write 00:00-24:00.",
+                f"{raw!r} starts and ends at the same time, so it is empty. For off-peak all day, write 00:00-24:00.",
                 code="offpeak_empty",
             )
         windows.append(Window(start, end))
@@ -102,8 +101,7 @@ def _refuse_overlaps(windows: list[Window]) -> None:
     for (prev, prev_window), (seg, window) in pairwise(owned):
         if seg.start < prev.end:
             raise ValidationError(
-                f"The off-peak windows {prev_window} and {window} overlap; "
-                "enter each part of the day only once.",
+                f"The off-peak windows {prev_window} and {window} overlap; enter each part of the day only once.",
                 code="offpeak_overlap",
             )
 

@@ -7,8 +7,10 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
+
 from smartcharging.localtime import local_to_utc
-from smartcharging.models import ChargingIntent
+from smartcharging.models import ChargingIntent, Enrolment, EnrolmentStatus, Proposition
 
 
 @dataclass(frozen=True)
@@ -42,3 +44,19 @@ def intent_effective(intent: ChargingIntent, *, now: datetime, zone: ZoneInfo) -
         if ready_by > now:
             return EffectiveIntent(intent.energy_required_kwh, ready_by, at, is_one_off=False)
     raise AssertionError("unreachable: every weekday has a ready-by time")
+
+
+def smart_charging_site_ids() -> QuerySet[Enrolment, int]:
+    """Sites that follow Smart Charging: enrolled, or enrolment sent and Axle's answer not yet back.
+
+    An enrolment under way counts: Axle may push a schedule, and needs our events, before its answer
+    to the enrol call reaches us.
+    """
+    return Enrolment.objects.filter(
+        proposition=Proposition.SMART_CHARGING,
+        status__in=(EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED),
+    ).values_list("site_id", flat=True)
+
+
+def site_follows_smart_charging(site_id: int) -> bool:
+    return smart_charging_site_ids().filter(site_id=site_id).exists()

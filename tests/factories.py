@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import factory
 
 from accounts.models import Household, User
-from chargers.models import Asset, Site
+from chargers.models import Asset, HalfHourEnergy, MeterSample, Site
 from chargers.validators import mpan_check_digit
-from smartcharging.models import ChargingIntent, Enrolment, Proposition, Tariff, TariffType
+from smartcharging.models import (
+    ChargingIntent,
+    Enrolment,
+    Proposition,
+    ReadingDelivery,
+    Tariff,
+    TariffType,
+)
 
 
 def valid_mpan(n: int) -> str:
@@ -95,3 +103,33 @@ class EnrolmentFactory(factory.django.DjangoModelFactory[Enrolment]):
 
     site = factory.SubFactory(SiteFactory)
     proposition = Proposition.SMART_CHARGING
+
+
+class MeterSampleFactory(factory.django.DjangoModelFactory[MeterSample]):
+    class Meta:
+        model = MeterSample
+
+    asset = factory.SubFactory(AssetFactory)
+    taken_at = factory.Sequence(lambda n: dt.datetime(2027, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=15 * n))
+    register_wh = factory.Sequence(lambda n: 500.0 * n)
+
+
+class HalfHourEnergyFactory(factory.django.DjangoModelFactory[HalfHourEnergy]):
+    class Meta:
+        model = HalfHourEnergy
+
+    asset = factory.SubFactory(AssetFactory)
+    interval_start = factory.Sequence(lambda n: dt.datetime(2027, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=30 * n))
+    energy_kwh = Decimal("1.250")
+
+
+class ReadingDeliveryFactory(factory.django.DjangoModelFactory[ReadingDelivery]):
+    """A reading owed to Axle for a charger Axle knows (it has an Axle asset id)."""
+
+    class Meta:
+        model = ReadingDelivery
+
+    asset = factory.SubFactory(AssetFactory, axle_asset_id=factory.LazyFunction(uuid.uuid4))
+    interval_start = factory.Sequence(lambda n: dt.datetime(2027, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=30 * n))
+    energy_kwh = Decimal("1.250")
+    next_attempt_at = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)

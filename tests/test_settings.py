@@ -20,9 +20,7 @@ GOOD_ENV = {
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AXLE_", "DATABASE_", "REDIS_"))
-    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AXLE_", "DATABASE_", "REDIS_"))}
     clean |= {"DJANGO_SETTINGS_MODULE": "smartcharging.settings.production", **env}
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
@@ -35,9 +33,7 @@ def test_production_check_deploy_is_clean():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "AXLE_PASSWORD"]
-)
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "AXLE_PASSWORD"])
 def test_production_refuses_to_start_without(missing):
     result = manage("check", env={k: v for k, v in GOOD_ENV.items() if k != missing})
     assert result.returncode != 0

@@ -127,9 +127,7 @@ def enrol(
     body: dict[str, object] = {"proposition": proposition, "override_withdrawal": override_withdrawal}
     if gave_boundary_meter_consent_at is not None:
         body["gave_boundary_meter_consent_at"] = gave_boundary_meter_consent_at
-    return EnrolAnswer.parse(
-        _call("POST", _path("/entities/site/{site_id}/enrol", site_id=site_id), json=body)
-    )
+    return EnrolAnswer.parse(_call("POST", _path("/entities/site/{site_id}/enrol", site_id=site_id), json=body))
 
 
 def unenrol(*, site_id: Id, proposition: Proposition) -> UnenrolAnswer:
@@ -195,9 +193,7 @@ def charge_now_deleted(*, asset_id: Id) -> AxleResponse:
     return _request("POST", _event_path(asset_id, "charge-now-deleted"), json={})
 
 
-def plug_in_schedule(
-    *, asset_id: Id, charging_schedule: Sequence[ChargingBlockPayload]
-) -> tuple[ChargingBlock, ...]:
+def plug_in_schedule(*, asset_id: Id, charging_schedule: Sequence[ChargingBlockPayload]) -> tuple[ChargingBlock, ...]:
     """`POST /entities/asset/{asset_id}/event/plug-in-schedule` (Flex Lite): the blocks to apply.
 
     Sends the user's own charging blocks; Axle answers with them modified, usually by one 30-minute

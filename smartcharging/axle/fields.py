@@ -94,18 +94,13 @@ class Fields:
         return tuple(str(item) for item in items)
 
     def child(self, key: str) -> Fields:
-        return Fields(
-            self._required(key, "a JSON object", _as_dict), endpoint=self.endpoint, path=self._where(key)
-        )
+        return Fields(self._required(key, "a JSON object", _as_dict), endpoint=self.endpoint, path=self._where(key))
 
     def children(self, key: str, *, required: bool = True) -> tuple[Fields, ...]:
-        items = (
-            self._required(key, "a list", _as_list) if required else self._optional(key, "a list", _as_list)
-        )
+        items = self._required(key, "a list", _as_list) if required else self._optional(key, "a list", _as_list)
         where = self._where(key)
         return tuple(
-            Fields(item, endpoint=self.endpoint, path=f"{where}[{index}]")
-            for index, item in enumerate(items or [])
+            Fields(item, endpoint=self.endpoint, path=f"{where}[{index}]") for index, item in enumerate(items or [])
         )
 
 

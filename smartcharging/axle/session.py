@@ -121,9 +121,7 @@ def _request(
 
     def attempt(bearer: str | None) -> AxleResponse:
         authorization = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        return _send(
-            method=method, path=path, params=params, data=data, body=body, headers=headers | authorization
-        )
+        return _send(method=method, path=path, params=params, data=data, body=body, headers=headers | authorization)
 
     if not auth:
         return attempt(None)

@@ -21,15 +21,18 @@ from .outbox import (
     ReadingDelivery,
     ReadingState,
 )
+from .schedules import ApplyState, ChargingSchedule, ScheduleShape
 
 __all__ = [
     "MAX_ENERGY_KWH",
     "WEEKDAY_FIELDS",
+    "ApplyState",
     "AttemptOutcome",
     "AxleEvent",
     "AxleEventAttempt",
     "ChargingIntent",
     "ChargingMode",
+    "ChargingSchedule",
     "Enrolment",
     "EnrolmentStatus",
     "EventKind",
@@ -37,6 +40,7 @@ __all__ = [
     "Proposition",
     "ReadingDelivery",
     "ReadingState",
+    "ScheduleShape",
     "Tariff",
     "TariffType",
     "validate_energy_kwh",

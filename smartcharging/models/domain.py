@@ -47,7 +47,7 @@ class Tariff(models.Model):
         max_length=200,
         blank=True,
         validators=[offpeak.validate_windows_text],
-        help_text="Local wall-clock windows, the same every day, e.g. 23:30-05:30 or 00:30-04:30, 13:00-16:00.",  # noqa: E501
+        help_text="Local wall-clock windows, the same every day, e.g. 23:30-05:30 or 00:30-04:30, 13:00-16:00.",
     )
     peak_rate_pence = models.DecimalField(
         "peak unit rate (p/kWh)",
@@ -102,9 +102,7 @@ class Tariff(models.Model):
             and windows
             and self.off_peak_rate_pence > self.peak_rate_pence
         ):
-            errors["off_peak_rate_pence"] = (
-                "The off-peak rate is higher than the peak rate; are they swapped?"
-            )
+            errors["off_peak_rate_pence"] = "The off-peak rate is higher than the peak rate; are they swapped?"
         if errors:
             raise ValidationError(errors)
 
@@ -143,9 +141,7 @@ class ChargingIntent(models.Model):
         "energy to add (kWh)", max_digits=5, decimal_places=1, validators=[validate_energy_kwh]
     )
     ready_by_local_time = models.TimeField("ready by", help_text="Wall-clock time at the site.")
-    charging_mode = models.CharField(
-        max_length=32, choices=ChargingMode.choices, default=ChargingMode.MINIMISE
-    )
+    charging_mode = models.CharField(max_length=32, choices=ChargingMode.choices, default=ChargingMode.MINIMISE)
     may_charge_peak = models.BooleanField(
         "may use peak time if needed",
         default=False,
@@ -236,9 +232,7 @@ class Enrolment(models.Model):
     class Meta:
         ordering = ["site_id", "proposition"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["site", "proposition"], name="enrolment_one_per_site_and_proposition"
-            )
+            models.UniqueConstraint(fields=["site", "proposition"], name="enrolment_one_per_site_and_proposition")
         ]
         indexes = [models.Index(fields=["proposition", "status"])]
 

@@ -105,9 +105,7 @@ class ReadingDelivery(models.Model):
     """A completed half-hour of charger consumption owed to Axle (`charger_consumption_energy_kwh`)."""
 
     asset = models.ForeignKey("chargers.Asset", on_delete=models.CASCADE, related_name="reading_deliveries")
-    interval_start = models.DateTimeField(
-        help_text="UTC, aligned to :00 or :30; the interval lasts 30 minutes."
-    )
+    interval_start = models.DateTimeField(help_text="UTC, aligned to :00 or :30; the interval lasts 30 minutes.")
     energy_kwh = models.DecimalField(max_digits=8, decimal_places=3)
     state = models.CharField(max_length=8, choices=ReadingState.choices, default=ReadingState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -119,9 +117,7 @@ class ReadingDelivery(models.Model):
     class Meta:
         ordering = ["interval_start", "asset_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["asset", "interval_start"], name="reading_once_per_asset_interval"
-            )
+            models.UniqueConstraint(fields=["asset", "interval_start"], name="reading_once_per_asset_interval")
         ]
         indexes = [
             models.Index(

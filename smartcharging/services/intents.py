@@ -10,8 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from chargers.models import Asset
+from smartcharging.axle.payloads import intent_payload, to_json
 from smartcharging.localtime import local_to_utc
-from smartcharging.models import WEEKDAY_FIELDS, ChargingIntent, ChargingMode
+from smartcharging.models import WEEKDAY_FIELDS, ChargingIntent, ChargingMode, EventKind
+from smartcharging.selectors import site_follows_smart_charging
+
+from .outbox import event_enqueue
 
 
 @transaction.atomic
@@ -26,9 +30,7 @@ def intent_set(
     weekday_ready_by: dict[int, time | None] | None = None,
 ) -> ChargingIntent:
     """Set the charger's routine intent; per-weekday times given are replaced, others kept."""
-    intent = ChargingIntent.objects.select_for_update().filter(asset=asset).first() or ChargingIntent(
-        asset=asset
-    )
+    intent = ChargingIntent.objects.select_for_update().filter(asset=asset).first() or ChargingIntent(asset=asset)
     intent.energy_required_kwh = energy_required_kwh
     intent.ready_by_local_time = ready_by_local_time
     intent.charging_mode = charging_mode
@@ -39,6 +41,7 @@ def intent_set(
     intent.updated_at = timezone.now()
     intent.full_clean()
     intent.save()
+    _tell_axle(intent)
     return intent
 
 
@@ -74,6 +77,7 @@ def intent_set_one_off(
     intent.updated_at = timezone.now()
     intent.full_clean()
     intent.save()
+    _tell_axle(intent)
     return intent
 
 
@@ -84,4 +88,16 @@ def intent_clear_one_off(*, asset: Asset) -> ChargingIntent:
     intent.one_off_energy_kwh = None
     intent.updated_at = timezone.now()
     intent.save()
+    _tell_axle(intent)
     return intent
+
+
+def _tell_axle(intent: ChargingIntent) -> None:
+    # Flex Lite does not take intents; a Smart Charging site gets the one for the next charge.
+    if site_follows_smart_charging(intent.asset.site_id):
+        event_enqueue(
+            site=intent.asset.site,
+            asset=intent.asset,
+            kind=EventKind.INTENT,
+            payload={"intent": to_json(intent_payload(intent, now=timezone.now()))},
+        )

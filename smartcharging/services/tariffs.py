@@ -7,8 +7,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from chargers.models import Site
-from smartcharging.models import Tariff, TariffType
+from chargers.models import Asset, Site
+from smartcharging.axle.payloads import tariff_payload, to_json
+from smartcharging.models import EventKind, Tariff, TariffType
+from smartcharging.selectors import site_follows_smart_charging
+
+from .outbox import event_enqueue
 
 
 @transaction.atomic
@@ -31,4 +35,17 @@ def tariff_set(
     tariff.updated_at = timezone.now()
     tariff.full_clean()
     tariff.save()
+    if site_follows_smart_charging(site.pk):
+        for asset in site.assets.all():
+            tariff_event_enqueue(tariff=tariff, asset=asset)
     return tariff
+
+
+def tariff_event_enqueue(*, tariff: Tariff, asset: Asset) -> None:
+    """Owe Axle the site's tariff for this charger (at enrolment, and on every change)."""
+    event_enqueue(
+        site=tariff.site,
+        asset=asset,
+        kind=EventKind.TARIFF,
+        payload={"tariff": to_json(tariff_payload(tariff))},
+    )

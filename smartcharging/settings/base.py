@@ -131,6 +131,8 @@ REST_FRAMEWORK = {
         "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Per OAuth2 client. A market re-optimisation pushes a schedule for every charger at once.
+    "DEFAULT_THROTTLE_RATES": {"axle": env("AXLE_SCHEDULE_RATE", default="30000/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Smart Charging: the API Axle Energy calls",
@@ -187,11 +189,24 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# With the broker down, queueing gives up quickly: the outbox row is safe and the sweep re-queues it.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_TASK_ROUTES = {
     "smartcharging.axle.*": {"queue": "axle"},
     "chargers.*": {"queue": "chargers"},
 }
 CELERY_TIMEZONE = "UTC"
+# Every periodic job, in one place.
+CELERY_BEAT_SCHEDULE = {
+    # Re-queues events whose task was lost (Redis or the worker down) or whose backoff has passed.
+    "sweep-axle-outbox": {"task": "smartcharging.axle.sweep_outbox", "schedule": 60.0},
+    # Half-hourly readings: completed intervals become due at :00 and :30; running every five
+    # minutes also retries refused batches and backfills after an outage.
+    "send-half-hourly-readings": {"task": "smartcharging.axle.send_readings", "schedule": 300.0},
+    # Schedules stored but not applied because their queued task was lost.
+    "sweep-schedules": {"task": "chargers.sweep_schedules", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {
@@ -202,6 +217,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# --- Axle calling the platform -----------------------------------------------------------------
+# When set, Axle's x-axle-sig header (HMAC-SHA256 of "{t}.{body}") is required on pushed schedules.
+AXLE_WEBHOOK_SECRET = env("AXLE_WEBHOOK_SECRET", default="")
+AXLE_SCHEDULE_MAX_BYTES = env.int("AXLE_SCHEDULE_MAX_BYTES", default=256 * 1024)
+
 # --- Axle Energy (platform -> Axle) ---------------------------------------------------------------
 AXLE_BASE_URL = env("AXLE_BASE_URL", default="http://127.0.0.1:8010")  # the local stand-in
 AXLE_USERNAME = env("AXLE_USERNAME", default="platform@example.com")
@@ -211,3 +231,10 @@ AXLE_READ_TIMEOUT_S = env.float("AXLE_READ_TIMEOUT_S", default=20.0)
 # Axle's token lasts an hour and carries no expiry; renew it this long before the hour is up.
 AXLE_TOKEN_LIFETIME_S = env.int("AXLE_TOKEN_LIFETIME_S", default=3600)
 AXLE_TOKEN_RENEW_MARGIN_S = env.int("AXLE_TOKEN_RENEW_MARGIN_S", default=300)
+# Outbox retries: exponential backoff with jitter from BASE to CAP seconds, then the event fails
+# and waits for an admin. 30 attempts capped at 15 minutes ride out an Axle outage of about 6 hours.
+AXLE_OUTBOX_MAX_ATTEMPTS = env.int("AXLE_OUTBOX_MAX_ATTEMPTS", default=30)
+AXLE_OUTBOX_BACKOFF_BASE_S = env.float("AXLE_OUTBOX_BACKOFF_BASE_S", default=5.0)
+AXLE_OUTBOX_BACKOFF_CAP_S = env.float("AXLE_OUTBOX_BACKOFF_CAP_S", default=900.0)
+# How long a worker holds the events it is delivering; after that, another may take them over.
+AXLE_OUTBOX_LEASE_S = env.int("AXLE_OUTBOX_LEASE_S", default=120)

@@ -94,9 +94,7 @@ def test_span_crossing_a_boundary_is_split_proportionally() -> None:
 def test_span_crossing_several_boundaries() -> None:
     # 4 kWh over 10:15-12:15 at a constant rate: a quarter of a 2-hour span per full half hour.
     result = half_hourly_energy([sample(10, 15, 0), sample(12, 15, 4000)])
-    assert [i.energy_kwh for i in result] == [
-        Decimal(x) for x in ("0.500", "1.000", "1.000", "1.000", "0.500")
-    ]
+    assert [i.energy_kwh for i in result] == [Decimal(x) for x in ("0.500", "1.000", "1.000", "1.000", "0.500")]
     assert [i.start for i in result] == half_hour_intervals(at(10, 15), at(12, 15))
 
 

@@ -110,14 +110,10 @@ def test_three_phase_22kw_charger_is_valid():
 
 @pytest.mark.django_db
 def test_minimum_current_above_maximum_is_refused_by_form_and_database():
-    asset = AssetFactory.build(
-        site=SiteFactory(), min_current_a=16, max_current_a=10, rated_power_kw=Decimal("2")
-    )
+    asset = AssetFactory.build(site=SiteFactory(), min_current_a=16, max_current_a=10, rated_power_kw=Decimal("2"))
     with pytest.raises(ValidationError) as caught:
         asset.full_clean()
-    assert caught.value.message_dict["min_current_a"] == [
-        "The minimum current (16 A) is above the maximum (10 A)."
-    ]
+    assert caught.value.message_dict["min_current_a"] == ["The minimum current (16 A) is above the maximum (10 A)."]
     with pytest.raises(IntegrityError):
         asset.save()
 

@@ -25,9 +25,6 @@ def test_a_queued_task_runs_in_a_worker_and_commits():
     with start_worker(app, pool="solo", perform_ping_check=False, queues=["default"], shutdown_timeout=10):
         create_household.delay("Queued through the broker")
         deadline = time.monotonic() + 60  # generous: a loaded CI machine starts workers slowly
-        while (
-            time.monotonic() < deadline
-            and not Household.objects.filter(name="Queued through the broker").exists()
-        ):
+        while time.monotonic() < deadline and not Household.objects.filter(name="Queued through the broker").exists():
             time.sleep(0.1)
     assert Household.objects.filter(name="Queued through the broker").count() == 1

@@ -37,9 +37,7 @@ def test_routine_time_in_the_skipped_hour_resolves_to_the_moment_clocks_jump():
 
 
 def test_routine_time_in_the_repeated_hour_resolves_to_its_first_occurrence():
-    assert local_to_utc(AUTUMN, time(1, 30), LONDON, strict=False) == datetime(
-        2027, 10, 31, 0, 30, tzinfo=UTC
-    )
+    assert local_to_utc(AUTUMN, time(1, 30), LONDON, strict=False) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_tariff_is_stored_in_canonical_form_and_converted_for_axle():
     site = SiteFactory()
-    tariff = tariff_set(
-        site=site, tariff_type=TariffType.DUAL_RATE, off_peak_windows="23:30 -05:30", name="E7"
-    )
+    tariff = tariff_set(site=site, tariff_type=TariffType.DUAL_RATE, off_peak_windows="23:30 -05:30", name="E7")
     stored = Tariff.objects.get(site=site)
     assert stored.off_peak_windows == "23:30-05:30"
     assert stored.axle_off_peak_times == "00:00-05:30, 23:30-24:00"
@@ -149,9 +147,7 @@ def test_one_off_at_a_repeated_time_on_the_autumn_night_is_refused():
     saturday_evening = datetime(2027, 10, 30, 20, tzinfo=UTC)
     with pytest.raises(ValidationError) as caught:
         intent_set_one_off(asset=asset, ready_by_local_time=time(1, 45), now=saturday_evening)
-    assert (
-        "happens twice: the clocks go back that night" in caught.value.message_dict["ready_by_local_time"][0]
-    )
+    assert "happens twice: the clocks go back that night" in caught.value.message_dict["ready_by_local_time"][0]
 
 
 def test_routine_ready_by_on_both_clock_change_mornings():

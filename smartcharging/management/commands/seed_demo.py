@@ -33,9 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.SETTINGS_MODULE.endswith("production"):
-            raise CommandError(
-                "seed_demo creates accounts with a published password; it never runs in production."
-            )
+            raise CommandError("seed_demo creates accounts with a published password; it never runs in production.")
         with transaction.atomic():
             self._seed()
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in at http://127.0.0.1:8000/admin/"))

@@ -196,9 +196,7 @@ CALLS = [
         id="plug_in-bare",
     ),
     pytest.param(
-        lambda: client.plug_in(
-            asset_id=fake.ASSET_ID, intent=INTENT, vehicle={"charging_rate_kw": 7.0}, tariff=TARIFF
-        ),
+        lambda: client.plug_in(asset_id=fake.ASSET_ID, intent=INTENT, vehicle={"charging_rate_kw": 7.0}, tariff=TARIFF),
         "POST",
         f"{EVENT_PATH}/plug-in",
         {},
@@ -283,9 +281,7 @@ CALLS = [
         id="rewards_transactions",
     ),
     pytest.param(
-        lambda: client.withdrawal_url(
-            site_id=fake.SITE_ID, redirect_uri="https://app.example/rewards?done=1"
-        ),
+        lambda: client.withdrawal_url(site_id=fake.SITE_ID, redirect_uri="https://app.example/rewards?done=1"),
         "GET",
         f"/rewards/{fake.SITE_ID}/url/balance",
         {"redirect_uri": ["https://app.example/rewards?done=1"]},
@@ -429,9 +425,7 @@ def test_an_answer_not_as_documented_is_refused_naming_the_field(axle, token_cal
 
 def test_a_verdict_without_accepted_is_refused(axle, token_call):
     verdicts = fake.READINGS_ANSWER["responses"]
-    axle.post(
-        f"{fake.BASE_URL}/data/readings", json={"responses": [verdicts[0], {**verdicts[1], "accepted": None}]}
-    )
+    axle.post(f"{fake.BASE_URL}/data/readings", json={"responses": [verdicts[0], {**verdicts[1], "accepted": None}]})
 
     with pytest.raises(AxleProtocolError, match=r"required field responses\[1\]\.accepted is missing"):
         client.send_readings(readings=[READING, READING])

@@ -42,9 +42,7 @@ def test_retry_after(header, seconds):
             "query.redirect_uri: field required",
             id="422-query",
         ),
-        pytest.param(
-            {"detail": [{"loc": ["body"], "msg": "Field required"}]}, "Field required", id="422-whole-body"
-        ),
+        pytest.param({"detail": [{"loc": ["body"], "msg": "Field required"}]}, "Field required", id="422-whole-body"),
         pytest.param({"detail": "Site not found"}, "Site not found", id="string-detail"),
         pytest.param({"detail": {"code": "withdrawn"}}, '{"code":"withdrawn"}', id="object-detail"),
         pytest.param({"error": "odd"}, '{"error":"odd"}', id="no-detail"),
@@ -79,20 +77,12 @@ def test_errors_survive_pickling_with_their_details():
 
 
 def test_repr_leaves_the_body_out():
-    error = AxleCredentialsError(
-        "Axle refused the platform's credentials", status_code=401, body={"x": "y" * 50}
-    )
+    error = AxleCredentialsError("Axle refused the platform's credentials", status_code=401, body={"x": "y" * 50})
 
-    assert repr(error) == (
-        'AxleCredentialsError(status_code=401, message="Axle refused the platform\'s credentials")'
-    )
+    assert repr(error) == ('AxleCredentialsError(status_code=401, message="Axle refused the platform\'s credentials")')
 
 
 def test_scrub_removes_secrets_at_any_depth():
-    body = {
-        "detail": [{"msg": "bad pw hunter2", "input": {"password": "hunter2"}, "loc": ["body", "hunter2"]}]
-    }
+    body = {"detail": [{"msg": "bad pw hunter2", "input": {"password": "hunter2"}, "loc": ["body", "hunter2"]}]}
 
-    assert scrub(body, ("hunter2", "")) == {
-        "detail": [{"msg": "bad pw [redacted]", "loc": ["body", "[redacted]"]}]
-    }
+    assert scrub(body, ("hunter2", "")) == {"detail": [{"msg": "bad pw [redacted]", "loc": ["body", "[redacted]"]}]}

@@ -10,7 +10,7 @@ import requests
 import time_machine
 from django.core.cache import cache
 
-from smartcharging.axle import client
+from smartcharging.axle import client, token
 from smartcharging.axle.errors import AxleCredentialsError, AxlePermanentError, AxleTransientError
 from smartcharging.axle.session import USER_AGENT
 from smartcharging.axle.types import ReadingPayload
@@ -121,9 +121,7 @@ def test_failures_on_axles_side_are_transient(axle, token_call, status, headers,
         pytest.param(
             requests.exceptions.ConnectTimeout(), "Axle did not answer in time (ConnectTimeout)", id="connect"
         ),
-        pytest.param(
-            requests.exceptions.ReadTimeout(), "Axle did not answer in time (ReadTimeout)", id="read"
-        ),
+        pytest.param(requests.exceptions.ReadTimeout(), "Axle did not answer in time (ReadTimeout)", id="read"),
         pytest.param(
             requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
             "Axle could not be reached (ConnectionError)",
@@ -199,6 +197,7 @@ def test_logs_name_each_call_but_no_secret(axle, caplog):
     with pytest.raises(AxleTransientError):
         enrol()
     cache.clear()  # the next call needs a token, and Axle now refuses the credentials
+    token.forget_local_copy()
     axle.post(fake.TOKEN_URL, status=401, json={"detail": f"Incorrect password {fake.PASSWORD}"})
     with pytest.raises(AxleCredentialsError):
         enrol()

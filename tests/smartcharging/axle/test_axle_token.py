@@ -96,9 +96,7 @@ def test_a_second_401_is_transient(axle):
     assert len([call for call in axle.calls if call.request.url == fake.TOKEN_URL]) == 2
     assert caught.value.status_code == 401
     assert caught.value.transient is True
-    assert (
-        str(caught.value) == "Axle answered 401: Could not validate credentials (even with a renewed token)"
-    )
+    assert str(caught.value) == "Axle answered 401: Could not validate credentials (even with a renewed token)"
 
 
 def test_a_401_uses_the_token_another_worker_already_renewed(axle, token_call):

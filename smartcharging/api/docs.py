@@ -1,0 +1,136 @@
+"""The OpenAPI description of Axle's endpoints: every accepted body and every answer, with examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+AXLE_EXAMPLE_PROFILE: dict[str, Any] = {
+    "chargingProfileId": None,
+    "transactionId": None,
+    "stackLevel": 1100,
+    "chargingProfilePurpose": "TxProfile",
+    "chargingProfileKind": "Absolute",
+    "recurrencyKind": None,
+    "validFrom": None,
+    "validTo": None,
+    "chargingSchedule": {
+        "duration": 32400,
+        "startSchedule": "2026-04-14T22:00:00+00:00",
+        "chargingRateUnit": "W",
+        "chargingSchedulePeriod": [
+            {"startPeriod": 0, "limit": 0.0, "numberPhases": 1},
+            {"startPeriod": 5400, "limit": 99999.0, "numberPhases": 1},
+            {"startPeriod": 27000, "limit": 0.0, "numberPhases": 1},
+        ],
+        "minChargingRate": 0.0,
+    },
+}
+AXLE_EXAMPLE_WRAPPER = {"connectorId": 1, "csChargingProfiles": AXLE_EXAMPLE_PROFILE}
+AXLE_EXAMPLE_ENVELOPE = {
+    "id": "5d9a4a8e-2c0f-4a57-9f53-0d3f7c1b6a10",
+    "event_type": "asset.schedule.updated",
+    "created_at": "2026-04-14T21:59:58+00:00",
+    "payload": AXLE_EXAMPLE_PROFILE,
+}
+
+
+def _detail(name: str, detail: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=inline_serializer(name, {"detail": serializers.CharField()}),
+        examples=[OpenApiExample(name, value={"detail": detail})],
+    )
+
+
+_ACCEPTED = OpenApiResponse(
+    response=inline_serializer(
+        "ScheduleAccepted",
+        {
+            "schedule_id": serializers.IntegerField(),
+            "asset_id": serializers.CharField(),
+            "status": serializers.CharField(),
+            "received_at": serializers.DateTimeField(),
+        },
+    ),
+    description="Stored (or already stored: a repeat gets the same answer); applied to the charger next.",
+    examples=[
+        OpenApiExample(
+            "Accepted",
+            value={
+                "schedule_id": 4811,
+                "asset_id": "b2c3d4e5-f6a7-8901-bcde-f23456789012",
+                "status": "accepted",
+                "received_at": "2026-04-14T21:59:58.412Z",
+            },
+        )
+    ],
+)
+
+CHARGING_PROFILE: dict[str, Any] = {
+    "operation_id": "push_charging_profile",
+    "summary": "Push a new charging schedule for a charger",
+    "description": (
+        "Axle's new schedule for one charger, as an OCPP 1.6 ChargingProfile: bare, in the "
+        "SetChargingProfile wrapper, or in Axle's webhook envelope. It fully replaces the charger's "
+        "previous schedule. Nulls, stack level 1100 and the 99999 W 'no limit' are accepted as Axle "
+        "sends them; the platform translates the profile for each charger."
+    ),
+    "parameters": [
+        OpenApiParameter(
+            "asset_id_is_external",
+            bool,
+            description="true: {asset_id} is the platform's own external id for the charger.",
+        )
+    ],
+    "request": {"application/json": {"type": "object"}},
+    "examples": [
+        OpenApiExample("Bare ChargingProfile (Axle's documented example)", value=AXLE_EXAMPLE_PROFILE),
+        OpenApiExample("SetChargingProfile wrapper", value=AXLE_EXAMPLE_WRAPPER),
+        OpenApiExample("Webhook envelope", value=AXLE_EXAMPLE_ENVELOPE),
+    ],
+    "responses": {
+        202: _ACCEPTED,
+        400: OpenApiResponse(
+            response=inline_serializer("ScheduleInvalid", {"field": serializers.ListField()}),
+            description="Every wrong field, where it sits in the body.",
+            examples=[
+                OpenApiExample(
+                    "Invalid periods",
+                    value={
+                        "chargingSchedule": {
+                            "chargingSchedulePeriod": [
+                                "startPeriod must rise from one period to the next; period 2 starts at 5400, "
+                                "not after 5400."
+                            ]
+                        }
+                    },
+                )
+            ],
+        ),
+        401: _detail("Unauthenticated", "Authentication credentials were not provided."),
+        403: _detail("WrongScope", "You do not have permission to perform this action."),
+        404: _detail("UnknownAsset", "No charger has Axle's asset_id 'b2c3d4e5-...'."),
+        409: _detail(
+            "NotEnrolled",
+            "Charger 'b2c3...' is not enrolled in full_asset_schedule_control, so it takes no schedules.",
+        ),
+        413: _detail("TooLarge", "The body is 300000 bytes; the limit is 262144 bytes."),
+        415: _detail("NotJson", 'Unsupported media type "text/plain" in request.'),
+        429: _detail("Throttled", "Request was throttled. Expected available in 2 seconds."),
+    },
+}
+
+PING: dict[str, Any] = {
+    "operation_id": "ping",
+    "summary": "Check Axle's token and scope",
+    "responses": {
+        200: OpenApiResponse(
+            response=inline_serializer("Pong", {"ok": serializers.BooleanField(), "client": serializers.CharField()}),
+            examples=[OpenApiExample("Pong", value={"ok": True, "client": "Axle Energy"})],
+        ),
+        401: _detail("PingUnauthenticated", "Authentication credentials were not provided."),
+        403: _detail("PingWrongScope", "You do not have permission to perform this action."),
+    },
+}

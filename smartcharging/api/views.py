@@ -1,0 +1,144 @@
+"""The endpoints Axle calls. Thin: authenticate, read the body, hand it to the schedules service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.utils import extend_schema
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chargers.models import Asset
+from smartcharging.models import ScheduleShape
+from smartcharging.selectors import site_follows_smart_charging
+from smartcharging.services.schedules import Envelope, schedule_receive
+
+from . import docs
+from .errors import AssetNotEnrolled, AssetNotFound, PayloadTooLarge
+from .security import HasSchedulesScope, PerClientThrottle, verify_signature
+from .serializers import ChargingProfileSerializer, EnvelopeSerializer, WrapperSerializer, to_profile
+
+
+class AxleAPIView(APIView):
+    """Only Axle's OAuth2 client, with the schedules scope, and at most its rate of requests."""
+
+    authentication_classes = [OAuth2Authentication]
+    permission_classes = [HasSchedulesScope]
+    throttle_classes = [PerClientThrottle]
+    parser_classes = [JSONParser]
+
+
+class ScheduleAccepted(serializers.Serializer[dict[str, Any]]):
+    schedule_id = serializers.IntegerField()
+    asset_id = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+
+
+def _read_shape(body: Any, *, prefix: str = "") -> tuple[ScheduleShape, Any, Envelope | None, str]:
+    """Which of Axle's three shapes this is: (shape, profile JSON, envelope, where the profile sits)."""
+    if not isinstance(body, dict):
+        raise ValidationError(_nest(prefix, {"non_field_errors": ["Expected a JSON object."]}))
+    if "payload" in body and "id" in body and not prefix:
+        outer = EnvelopeSerializer(data=body)
+        if not outer.is_valid():
+            raise ValidationError(outer.errors)
+        meta = outer.validated_data
+        envelope = Envelope(id=meta["id"], event_type=meta.get("event_type", ""), created_at=meta.get("created_at"))
+        _, profile_json, _, where = _read_shape(meta["payload"], prefix="payload")
+        return ScheduleShape.ENVELOPE, profile_json, envelope, where
+    if "csChargingProfiles" in body:
+        wrapper = WrapperSerializer(data=body)
+        if not wrapper.is_valid():
+            raise ValidationError(_nest(prefix, wrapper.errors))
+        return ScheduleShape.WRAPPER, body["csChargingProfiles"], None, _join(prefix, "csChargingProfiles")
+    return ScheduleShape.PROFILE, body, None, prefix
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _nest(prefix: str, errors: Any) -> Any:
+    """Errors placed where they are in the body: {"payload": {"csChargingProfiles": {...}}}."""
+    for key in reversed([part for part in prefix.split(".") if part]):
+        errors = {key: errors}
+    return errors
+
+
+class ChargingProfileView(AxleAPIView):
+    """`POST /api/axle/v1/assets/{asset_id}/charging-profile`: Axle's new schedule for a charger."""
+
+    @extend_schema(**docs.CHARGING_PROFILE)
+    def post(self, request: Request, asset_id: str) -> Response:
+        raw = self._raw_body(request)
+        verify_signature(raw, request.headers.get("x-axle-sig"))
+        body = request.data  # 415 if not JSON, 400 if malformed
+        asset = self._asset(asset_id, external=request.query_params.get("asset_id_is_external") == "true")
+        shape, profile_json, envelope, prefix = _read_shape(body)
+        profile = ChargingProfileSerializer(data=profile_json)
+        if not profile.is_valid():
+            raise ValidationError(_nest(prefix, profile.errors))
+        received = schedule_receive(
+            asset=asset,
+            profile=to_profile(profile.validated_data),
+            profile_json=profile_json,
+            raw_payload=body,
+            shape=shape,
+            envelope=envelope,
+        )
+        schedule = received.schedule
+        answer = {
+            "schedule_id": schedule.pk,
+            "asset_id": asset_id,
+            "status": "accepted",
+            "received_at": schedule.received_at,
+        }
+        return Response(ScheduleAccepted(answer).data, status=status.HTTP_202_ACCEPTED)
+
+    def _raw_body(self, request: Request) -> bytes:
+        limit = settings.AXLE_SCHEDULE_MAX_BYTES
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > limit:
+            raise PayloadTooLarge(f"The body is {length} bytes; the limit is {limit} bytes.")
+        try:
+            return request.body
+        except RequestDataTooBig as error:
+            raise PayloadTooLarge(f"The body is over the limit of {limit} bytes.") from error
+
+    def _asset(self, asset_id: str, *, external: bool) -> Asset:
+        lookup = {"external_id": asset_id} if external else {"axle_asset_id": _uuid_or_none(asset_id)}
+        asset = Asset.objects.filter(**lookup).only("pk", "site_id").first() if all(lookup.values()) else None
+        if asset is None:
+            hint = "our external id" if external else "Axle's asset_id (use ?asset_id_is_external=true for ours)"
+            raise AssetNotFound(f"No charger has {hint} {asset_id!r}.")
+        if not site_follows_smart_charging(asset.site_id):
+            raise AssetNotEnrolled(
+                f"Charger {asset_id!r} is not enrolled in full_asset_schedule_control, so it takes no schedules."
+            )
+        return asset
+
+
+def _uuid_or_none(value: str) -> str | None:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+class PingView(AxleAPIView):
+    """`GET /api/axle/v1/ping`: lets Axle check its token and scope without sending a schedule."""
+
+    @extend_schema(**docs.PING)
+    def get(self, request: Request) -> Response:
+        application = getattr(request.auth, "application", None)  # the toolkit's AccessToken
+        return Response({"ok": True, "client": application.name if application else None})

@@ -1,0 +1,60 @@
+"""Schedules Axle pushes for a charger: each stored as received, parsed, and kept in the history."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class ScheduleShape(models.TextChoices):
+    PROFILE = "profile", "Bare ChargingProfile"
+    WRAPPER = "wrapper", "SetChargingProfile wrapper"
+    ENVELOPE = "envelope", "Webhook envelope"
+
+
+class ApplyState(models.TextChoices):
+    PENDING = "pending", "Waiting to be applied"
+    TRANSLATED = "translated", "Translated for the charger"
+    REFUSED = "refused", "The charger cannot follow it"
+    SUPERSEDED = "superseded", "Replaced before it was applied"
+
+
+class ChargingSchedule(models.Model):
+    """One schedule for one charger; the newest that arrived is the current one."""
+
+    asset = models.ForeignKey("chargers.Asset", on_delete=models.CASCADE, related_name="schedules")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    shape = models.CharField(max_length=8, choices=ScheduleShape.choices)
+    envelope_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    envelope_created_at = models.DateTimeField(null=True, blank=True)
+    event_type = models.CharField(max_length=100, blank=True)
+    profile_sha256 = models.CharField(max_length=64, help_text="Of the profile alone, to spot a repeat.")
+    raw_payload = models.JSONField(help_text="The body exactly as Axle sent it.")
+    # Parsed from the profile.
+    stack_level = models.IntegerField()
+    purpose = models.CharField(max_length=24)
+    kind = models.CharField(max_length=10)
+    recurrency_kind = models.CharField(max_length=8, blank=True)
+    rate_unit = models.CharField(max_length=1)
+    start_schedule = models.DateTimeField(null=True, blank=True)
+    duration_s = models.PositiveIntegerField(null=True, blank=True)
+    min_charging_rate = models.FloatField(null=True, blank=True)
+    periods = models.JSONField(help_text='[{"start_period_s", "limit", "number_phases"}], as parsed.')
+    is_current = models.BooleanField(default=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    # What applying it to the charger produced.
+    apply_state = models.CharField(max_length=10, choices=ApplyState.choices, default=ApplyState.PENDING)
+    charger_request = models.JSONField(null=True, blank=True, help_text="The SetChargingProfile sent to the charger.")
+    apply_notes = models.TextField(blank=True, help_text="What translation changed, or why it was refused.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset"], condition=models.Q(is_current=True), name="schedule_one_current_per_asset"
+            )
+        ]
+        indexes = [models.Index(fields=["asset", "-received_at"], name="schedule_asset_history")]
+
+    def __str__(self) -> str:
+        return f"Schedule #{self.pk} for {self.asset_id} from {self.received_at:%Y-%m-%d %H:%M}Z"

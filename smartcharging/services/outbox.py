@@ -1,0 +1,42 @@
+"""Writing events for Axle into the outbox, inside the transaction of the change that causes them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import connection, transaction
+
+from chargers.models import Asset, Site
+from smartcharging.models import AxleEvent, EventKind, EventState
+from smartcharging.models.outbox import COLLAPSIBLE_KINDS
+
+logger = logging.getLogger(__name__)
+
+
+def event_enqueue(*, site: Site, kind: EventKind, payload: dict[str, Any], asset: Asset | None = None) -> AxleEvent:
+    """Add an event to the site's stream; delivery is queued once the surrounding transaction commits.
+
+    Must run inside the transaction that makes the change, so the event exists if and only if the
+    change does. For a tariff or an intent, an older one of the same asset still waiting is dropped:
+    only the newest matters to Axle. One being delivered right now is left alone.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("event_enqueue must run inside the transaction of the change it reports.")
+    if kind in COLLAPSIBLE_KINDS:
+        AxleEvent.objects.filter(
+            site=site, asset=asset, kind=kind, state=EventState.PENDING, lease_token__isnull=True
+        ).update(state=EventState.SUPERSEDED)
+    event = AxleEvent.objects.create(site=site, asset=asset, kind=kind, payload=payload)
+    transaction.on_commit(lambda: _queue_delivery(site.pk))
+    return event
+
+
+def _queue_delivery(site_id: int) -> None:
+    from smartcharging.tasks import deliver_site_events  # tasks import the services
+
+    try:
+        deliver_site_events.delay(site_id)
+    except Exception:
+        # The event is safe in the database; the sweep will queue it. Say so, but do not fail the page.
+        logger.warning("Could not queue delivery for site %s; the outbox sweep will pick it up", site_id)

@@ -1,0 +1,59 @@
+"""A car plugged in or out, as the charger reports it; Smart Charging sites tell Axle each one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from chargers.models import Asset, PlugSession
+from smartcharging.axle.payloads import intent_payload, tariff_payload, to_json
+from smartcharging.models import ChargingIntent, EventKind, Tariff
+from smartcharging.selectors import site_follows_smart_charging
+
+from .outbox import event_enqueue
+
+
+@transaction.atomic
+def charger_plugged_in(*, asset: Asset, at: datetime, vehicle_charging_rate_kw: Decimal | None = None) -> PlugSession:
+    """Open a plug session (a repeated report of the same plug-in opens nothing new)."""
+    Asset.objects.select_for_update().filter(pk=asset.pk).first()  # one report at a time per charger
+    session = PlugSession.objects.filter(asset=asset, plugged_out_at__isnull=True).first()
+    if session is not None:
+        return session
+    session = PlugSession.objects.create(
+        asset=asset, plugged_in_at=at, vehicle_charging_rate_kw=vehicle_charging_rate_kw
+    )
+    if site_follows_smart_charging(asset.site_id):
+        plug_in_event_enqueue(asset=asset, session=session, now=at)
+    return session
+
+
+def plug_in_event_enqueue(*, asset: Asset, session: PlugSession, now: datetime) -> None:
+    """Tell Axle a car is plugged in, with what it needs to plan: intent, tariff, vehicle rate."""
+    payload: dict[str, Any] = {}
+    intent = ChargingIntent.objects.filter(asset=asset).select_related("asset__site").first()
+    if intent is not None:
+        payload["intent"] = to_json(intent_payload(intent, now=now))
+    tariff = Tariff.objects.filter(site_id=asset.site_id).select_related("site").first()
+    if tariff is not None:
+        payload["tariff"] = to_json(tariff_payload(tariff))
+    if session.vehicle_charging_rate_kw is not None:
+        payload["vehicle"] = {"charging_rate_kw": float(session.vehicle_charging_rate_kw)}
+    event_enqueue(site=asset.site, asset=asset, kind=EventKind.PLUG_IN, payload=payload)
+
+
+@transaction.atomic
+def charger_unplugged(*, asset: Asset, at: datetime) -> PlugSession | None:
+    """Close the open plug session; a repeated or stray unplug report changes nothing."""
+    Asset.objects.select_for_update().filter(pk=asset.pk).first()
+    session = PlugSession.objects.filter(asset=asset, plugged_out_at__isnull=True).first()
+    if session is None:
+        return None
+    session.plugged_out_at = max(at, session.plugged_in_at)
+    session.save(update_fields=["plugged_out_at"])
+    if site_follows_smart_charging(asset.site_id):
+        event_enqueue(site=asset.site, asset=asset, kind=EventKind.PLUG_OUT, payload={})
+    return session

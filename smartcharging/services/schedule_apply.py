@@ -1,0 +1,88 @@
+"""Applying a stored schedule: translate it for its charger, keep what the charger will be sent.
+
+Sending it over OCPP is the charger gateway's job; this records the SetChargingProfile request
+and what translation changed (or why the charger cannot follow the schedule), for admins and pages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from chargers.models import Asset, RateUnits
+from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
+from chargers.translation import ProfileRefused, translate_for_charger
+from smartcharging.models import ChargingSchedule
+from smartcharging.models.schedules import ApplyState
+
+_UNITS: dict[str, frozenset[RateUnit]] = {
+    RateUnits.WATTS_AND_AMPS: frozenset({"W", "A"}),
+    RateUnits.WATTS: frozenset({"W"}),
+    RateUnits.AMPS: frozenset({"A"}),
+}
+
+
+def capabilities(asset: Asset) -> ChargerCapabilities:
+    return ChargerCapabilities(
+        rated_power_kw=asset.rated_power_kw,
+        phases=asset.phases,
+        max_current_a=asset.max_current_a,
+        min_current_a=asset.min_current_a,
+        rate_units=_UNITS[asset.rate_units],
+    )
+
+
+def stored_profile(schedule: ChargingSchedule) -> ChargingProfile:
+    """The typed profile back from its stored, parsed fields."""
+    return ChargingProfile(
+        stack_level=schedule.stack_level,
+        purpose=schedule.purpose,  # type: ignore[arg-type]  # validated on the way in
+        kind=schedule.kind,  # type: ignore[arg-type]
+        rate_unit=schedule.rate_unit,  # type: ignore[arg-type]
+        periods=tuple(SchedulePeriod(p["start_period_s"], p["limit"], p["number_phases"]) for p in schedule.periods),
+        start_schedule=schedule.start_schedule,
+        duration_s=schedule.duration_s,
+        min_charging_rate=schedule.min_charging_rate,
+        recurrency_kind=schedule.recurrency_kind or None,  # type: ignore[arg-type]
+    )
+
+
+@transaction.atomic
+def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
+    """Translate the schedule for its charger, once; a schedule already replaced is left alone."""
+    schedule = ChargingSchedule.objects.select_for_update().select_related("asset").filter(pk=schedule_id).first()
+    if schedule is None or schedule.apply_state != ApplyState.PENDING:
+        return schedule
+    if not schedule.is_current:
+        schedule.apply_state = ApplyState.SUPERSEDED
+        schedule.save(update_fields=["apply_state"])
+        return schedule
+    try:
+        translation = translate_for_charger(
+            stored_profile(schedule),
+            charger=capabilities(schedule.asset),
+            profile_id=schedule.pk,
+            transaction_id=None,  # the gateway supplies the running transaction when it sends it
+        )
+    except ProfileRefused as refusal:
+        schedule.apply_state = ApplyState.REFUSED
+        schedule.apply_notes = str(refusal)
+    else:
+        schedule.apply_state = ApplyState.TRANSLATED
+        schedule.charger_request = translation.request
+        schedule.apply_notes = "\n".join(translation.notes)
+    schedule.save(update_fields=["apply_state", "charger_request", "apply_notes"])
+    return schedule
+
+
+def schedules_sweep(*, now: datetime, grace: timedelta = timedelta(minutes=1)) -> int:
+    """Apply current schedules still pending after `grace` (their queued task was lost)."""
+    pending = ChargingSchedule.objects.filter(
+        is_current=True, apply_state=ApplyState.PENDING, received_at__lte=now - grace
+    ).values_list("pk", flat=True)
+    count = 0
+    for schedule_id in list(pending[:10_000]):
+        schedule_apply(schedule_id=schedule_id)
+        count += 1
+    return count

@@ -1,0 +1,123 @@
+"""Receiving Axle's schedules: store each once, keep one current per charger, queue its application."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from chargers.models import Asset
+from chargers.profiles import ChargingProfile
+from smartcharging.models import ChargingSchedule, ScheduleShape
+from smartcharging.models.schedules import ApplyState
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    id: str
+    event_type: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Received:
+    schedule: ChargingSchedule
+    created: bool  # False: a repeat of a delivery already stored
+
+
+def profile_fingerprint(profile_json: object) -> str:
+    """The same profile, however its keys were ordered or spaced, gives the same fingerprint."""
+    canonical = json.dumps(profile_json, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@transaction.atomic
+def schedule_receive(
+    *,
+    asset: Asset,
+    profile: ChargingProfile,
+    profile_json: object,
+    raw_payload: Any,
+    shape: ScheduleShape,
+    envelope: Envelope | None = None,
+) -> Received:
+    """Store the schedule as the charger's current one, unless it repeats a delivery already stored.
+
+    A repeat is the same envelope id, or the same profile as the charger's current schedule. The
+    charger's row is locked, so two deliveries racing for one charger leave one current schedule.
+    A schedule whose envelope says it was made before the current one is kept in the history but
+    does not replace it (a late retry must not undo a newer plan).
+    """
+    if envelope is not None:
+        existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
+        if existing is not None:
+            return Received(existing, created=False)
+    Asset.objects.select_for_update().filter(pk=asset.pk).first()
+    fingerprint = profile_fingerprint(profile_json)
+    current = ChargingSchedule.objects.filter(asset=asset, is_current=True).first()
+    if envelope is not None:  # re-checked under the lock: a racing twin may have just stored it
+        existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
+        if existing is not None:
+            return Received(existing, created=False)
+    if current is not None and current.profile_sha256 == fingerprint:
+        return Received(current, created=False)
+    late = (
+        current is not None
+        and envelope is not None
+        and envelope.created_at is not None
+        and current.envelope_created_at is not None
+        and envelope.created_at < current.envelope_created_at
+    )
+    now = timezone.now()
+    if current is not None and not late:
+        current.is_current = False
+        current.superseded_at = now
+        if current.apply_state == ApplyState.PENDING:
+            current.apply_state = ApplyState.SUPERSEDED
+        current.save(update_fields=["is_current", "superseded_at", "apply_state"])
+    schedule = ChargingSchedule.objects.create(
+        asset=asset,
+        received_at=now,
+        shape=shape,
+        envelope_id=envelope.id if envelope else None,
+        envelope_created_at=envelope.created_at if envelope else None,
+        event_type=envelope.event_type if envelope else "",
+        profile_sha256=fingerprint,
+        raw_payload=raw_payload,
+        stack_level=profile.stack_level,
+        purpose=profile.purpose,
+        kind=profile.kind,
+        recurrency_kind=profile.recurrency_kind or "",
+        rate_unit=profile.rate_unit,
+        start_schedule=profile.start_schedule,
+        duration_s=profile.duration_s,
+        min_charging_rate=profile.min_charging_rate,
+        periods=[
+            {"start_period_s": p.start_period_s, "limit": p.limit, "number_phases": p.number_phases}
+            for p in profile.periods
+        ],
+        is_current=not late,
+        apply_state=ApplyState.SUPERSEDED if late else ApplyState.PENDING,
+        apply_notes="Arrived after a newer schedule; kept in the history only." if late else "",
+    )
+    if not late:
+        transaction.on_commit(lambda: _queue_apply(schedule.pk))
+    return Received(schedule, created=True)
+
+
+def _queue_apply(schedule_id: int) -> None:
+    from smartcharging.tasks import apply_schedule
+
+    try:
+        apply_schedule.delay(schedule_id)
+    except Exception:
+        # Stored and answered already; the pending-schedules sweep applies it when the broker is back.
+        logger.warning("Could not queue schedule %s for its charger; the sweep will pick it up", schedule_id)

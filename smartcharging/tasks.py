@@ -1,0 +1,42 @@
+"""Celery tasks for the Axle integration: thin, idempotent, each calls one service.
+
+Names start with "smartcharging.axle." so CELERY_TASK_ROUTES sends them to the `axle` queue;
+the periodic ones are scheduled in CELERY_BEAT_SCHEDULE (settings/base.py).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from smartcharging.services import delivery, readings, schedule_apply
+
+
+@shared_task(name="smartcharging.axle.deliver_site_events", ignore_result=True)
+def deliver_site_events(site_id: int) -> None:
+    """Deliver the site's due events to Axle, in order; re-queues itself for a backed-off retry."""
+    delivery.site_events_deliver(site_id=site_id)
+
+
+@shared_task(name="smartcharging.axle.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> None:
+    """Queue delivery for every site with a due event (nothing is lost if a queued task was)."""
+    delivery.outbox_sweep(now=timezone.now())
+
+
+@shared_task(name="smartcharging.axle.send_readings", ignore_result=True)
+def send_readings() -> None:
+    """Owe Axle each completed half hour of every Smart Charging charger, and send what is due."""
+    readings.readings_run(now=timezone.now())
+
+
+@shared_task(name="chargers.apply_schedule", ignore_result=True)
+def apply_schedule(schedule_id: int) -> None:
+    """Translate a stored schedule for its charger and hand it to the charger's commands."""
+    schedule_apply.schedule_apply(schedule_id=schedule_id)
+
+
+@shared_task(name="chargers.sweep_schedules", ignore_result=True)
+def sweep_schedules() -> None:
+    """Apply current schedules whose queued task was lost (broker or worker down)."""
+    schedule_apply.schedules_sweep(now=timezone.now())
