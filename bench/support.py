@@ -38,7 +38,8 @@ def throwaway_database() -> Iterator[None]:
     if connection.vendor == "sqlite":
         test_name = str(Path(tempfile.mkdtemp(prefix="smartcharging-bench-")) / "bench.sqlite3")
     else:
-        test_name = f"bench_{old_name}"  # apart from test_<name>, which a test run may be using
+        # Apart from test_<name>, which a test run may be using, and from other benchmarks' databases.
+        test_name = f"bench_{Path(sys.argv[0]).stem}_{old_name}"
     connection.settings_dict["TEST"]["NAME"] = test_name
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:

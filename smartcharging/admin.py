@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from .models import AxleEvent, AxleEventAttempt, ChargingIntent, Enrolment, Tariff
+from .models import AxleEvent, AxleEventAttempt, ChargingIntent, ChargingSchedule, Enrolment, Tariff
+from .selectors import schedule_plan
 from .services.delivery import events_retry
 
 
@@ -154,3 +156,35 @@ class AxleEventAdmin(admin.ModelAdmin[AxleEvent]):
             self.message_user(
                 request, f"{skipped} selected event(s) had not failed and were left alone.", messages.WARNING
             )
+
+
+@admin.register(ChargingSchedule)
+class ChargingScheduleAdmin(admin.ModelAdmin[ChargingSchedule]):
+    """Every schedule Axle pushed, as received and as the charger will get it, with what it means."""
+
+    list_display = ("id", "asset", "received_at", "shape", "is_current", "apply_state", "start_schedule", "duration_s")
+    list_filter = ("is_current", "apply_state", "shape", "received_at")
+    search_fields = ("=id", "envelope_id", "asset__external_id", "asset__ocpp_charge_point_id", "=asset__axle_asset_id")
+    list_select_related = ("asset",)
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in ChargingSchedule._meta.fields] + ["plan"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # schedules come from Axle only
+
+    @admin.display(description="What it means for the homeowner")
+    def plan(self, obj: ChargingSchedule) -> str:
+        summary = schedule_plan(obj, now=timezone.now())
+        if summary is None:
+            return "No intent on file for this charger."
+        reached = (
+            f"{summary.target_kwh} kWh reached at {summary.reaches_target_at.astimezone(obj.asset.site.zone):%a %H:%M}"
+            if summary.reaches_target_at
+            else f"{summary.target_kwh} kWh not reached"
+        )
+        verdict = "meets" if summary.meets_ready_by else "misses"
+        cost = f"; about {summary.cost_pence}p" if summary.cost_pence is not None else ""
+        return f"{summary.energy_kwh} kWh planned from now; {reached}; {verdict} the ready-by{cost}."
+
+
+from . import admin_readings  # noqa: E402, F401 - registers the readings admin

@@ -7,10 +7,13 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
+from chargers.models import Asset, RateUnits
+from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
 from smartcharging.localtime import local_to_utc
-from smartcharging.models import ChargingIntent, Enrolment, EnrolmentStatus, Proposition
+from smartcharging.models import ChargingIntent, ChargingSchedule, Enrolment, EnrolmentStatus, Proposition, Tariff
+from smartcharging.plan import PlanSummary, plan_summary
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,70 @@ def smart_charging_site_ids() -> QuerySet[Enrolment, int]:
 
 def site_follows_smart_charging(site_id: int) -> bool:
     return smart_charging_site_ids().filter(site_id=site_id).exists()
+
+
+def asset_taking_schedules(**lookup: object) -> Asset | None:
+    """The charger, with `follows_smart_charging` set, in one query (Axle pushes thousands at once)."""
+    followed = smart_charging_site_ids().filter(site_id=OuterRef("site_id"))
+    return (
+        Asset.objects.filter(**lookup).annotate(follows_smart_charging=Exists(followed)).only("pk", "site_id").first()
+    )
+
+
+_UNITS: dict[str, frozenset[RateUnit]] = {
+    RateUnits.WATTS_AND_AMPS: frozenset({"W", "A"}),
+    RateUnits.WATTS: frozenset({"W"}),
+    RateUnits.AMPS: frozenset({"A"}),
+}
+
+
+def charger_capabilities(asset: Asset) -> ChargerCapabilities:
+    return ChargerCapabilities(
+        rated_power_kw=asset.rated_power_kw,
+        phases=asset.phases,
+        max_current_a=asset.max_current_a,
+        min_current_a=asset.min_current_a,
+        rate_units=_UNITS[asset.rate_units],
+    )
+
+
+def stored_profile(schedule: ChargingSchedule) -> ChargingProfile:
+    """The typed profile back from its stored, parsed fields."""
+    return ChargingProfile(
+        stack_level=schedule.stack_level,
+        purpose=schedule.purpose,  # type: ignore[arg-type]  # validated on the way in
+        kind=schedule.kind,  # type: ignore[arg-type]
+        rate_unit=schedule.rate_unit,  # type: ignore[arg-type]
+        periods=tuple(SchedulePeriod(p["start_period_s"], p["limit"], p["number_phases"]) for p in schedule.periods),
+        start_schedule=schedule.start_schedule,
+        duration_s=schedule.duration_s,
+        min_charging_rate=schedule.min_charging_rate,
+        recurrency_kind=schedule.recurrency_kind or None,  # type: ignore[arg-type]
+    )
+
+
+def schedule_plan(schedule: ChargingSchedule, *, now: datetime) -> PlanSummary | None:
+    """What a schedule means for the homeowner: energy per half hour, when the kWh is reached, cost.
+
+    None when the charger has no intent yet (there is no target to measure the plan against).
+    """
+    asset = schedule.asset
+    intent = ChargingIntent.objects.filter(asset=asset).first()
+    if intent is None:
+        return None
+    zone = asset.site.zone
+    effective = intent_effective(intent, now=now, zone=zone)
+    tariff = Tariff.objects.filter(site_id=asset.site_id).first()
+    return plan_summary(
+        stored_profile(schedule),
+        charger=charger_capabilities(asset),
+        start=max(now, schedule.start_schedule or now)
+        if schedule.start_schedule and schedule.start_schedule > now
+        else now,
+        ready_by=effective.ready_by,
+        target_kwh=effective.energy_required_kwh,
+        zone=zone,
+        off_peak_windows=tariff.windows if tariff else [],
+        peak_rate_pence=tariff.peak_rate_pence if tariff else None,
+        off_peak_rate_pence=tariff.off_peak_rate_pence if tariff else None,
+    )

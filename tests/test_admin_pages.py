@@ -8,8 +8,11 @@ from django.contrib import admin
 
 from accounts.models import User
 from chargers.services.metering import meter_samples_record
-from smartcharging.models import AttemptOutcome, AxleEvent, AxleEventAttempt, EnrolmentStatus
+from smartcharging.api.docs import AXLE_EXAMPLE_PROFILE
+from smartcharging.api.serializers import ChargingProfileSerializer, to_profile
+from smartcharging.models import AttemptOutcome, AxleEvent, AxleEventAttempt, EnrolmentStatus, ScheduleShape
 from smartcharging.services.intents import intent_set
+from smartcharging.services.schedules import schedule_receive
 from tests.factories import (
     ChargingIntentFactory,
     EnrolmentFactory,
@@ -21,6 +24,12 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 _JUNE_10AM = datetime(2027, 6, 1, 10, tzinfo=UTC)
+
+
+def validated_example_profile():
+    serializer = ChargingProfileSerializer(data=AXLE_EXAMPLE_PROFILE)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 @pytest.fixture
@@ -44,6 +53,14 @@ def test_changelist_search_and_forms(staff_client, model):
     # Meter samples, the half hour they make, and the reading owed to Axle for it.
     meter_samples_record(asset=intent.asset, samples=[(_JUNE_10AM, 0.0), (_JUNE_10AM + timedelta(minutes=30), 1200.0)])
     ReadingDeliveryFactory(asset=intent.asset, interval_start=_JUNE_10AM)
+    # A schedule from Axle, stored as the endpoint stores it.
+    schedule_receive(
+        asset=intent.asset,
+        profile=to_profile(validated_example_profile()),
+        profile_json=AXLE_EXAMPLE_PROFILE,
+        raw_payload=AXLE_EXAMPLE_PROFILE,
+        shape=ScheduleShape.PROFILE,
+    )
     opts = model._meta
     base = f"/admin/{opts.app_label}/{opts.model_name}/"
     listing = staff_client.get(base)

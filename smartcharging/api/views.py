@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from chargers.models import Asset
 from smartcharging.models import ScheduleShape
-from smartcharging.selectors import site_follows_smart_charging
+from smartcharging.selectors import asset_taking_schedules
 from smartcharging.services.schedules import Envelope, schedule_receive
 
 from . import docs
@@ -115,11 +115,11 @@ class ChargingProfileView(AxleAPIView):
 
     def _asset(self, asset_id: str, *, external: bool) -> Asset:
         lookup = {"external_id": asset_id} if external else {"axle_asset_id": _uuid_or_none(asset_id)}
-        asset = Asset.objects.filter(**lookup).only("pk", "site_id").first() if all(lookup.values()) else None
+        asset = asset_taking_schedules(**lookup) if all(lookup.values()) else None
         if asset is None:
             hint = "our external id" if external else "Axle's asset_id (use ?asset_id_is_external=true for ours)"
             raise AssetNotFound(f"No charger has {hint} {asset_id!r}.")
-        if not site_follows_smart_charging(asset.site_id):
+        if not getattr(asset, "follows_smart_charging", False):  # annotated by the selector
             raise AssetNotEnrolled(
                 f"Charger {asset_id!r} is not enrolled in full_asset_schedule_control, so it takes no schedules."
             )

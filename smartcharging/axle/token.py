@@ -76,6 +76,8 @@ def _shared() -> str | None:
     if not (isinstance(cached, str) and cached):
         return None
     if isinstance(renew_at, float | int):
+        if renew_at <= time.time():
+            return None  # due for renewal by our clock, even if the cache has not dropped it yet
         _memo = (cached, min(time.time() + _MEMO_S, float(renew_at)))
     return cached
 

@@ -102,9 +102,10 @@ def readings_collect(*, now: datetime, lookback: timedelta = COLLECT_LOOKBACK) -
     NOTHING` (the latter for a concurrent run that inserted the same rows first). Names come from
     the models' `_meta`, and the Smart Charging rule from the selector itself, compiled to SQL.
 
-    The ORDER BY is not cosmetic: the sort makes PostgreSQL finish the NOT EXISTS checks before the
-    first row is inserted. Without it, when the table looked empty to the planner, each check
-    re-scanned the rows the statement had inserted so far, and 100,000 rows took minutes.
+    The ORDER BY is for PostgreSQL's planner: with the candidates sorted it checks NOT EXISTS with a
+    merge anti-join, done before the first insert. Without it, when the table had looked empty at
+    the last ANALYZE, each check re-scanned the rows the statement had inserted so far (20,000 rows:
+    3 s instead of 0.3 s; 100,000: over a minute).
     """
     qn = connection.ops.quote_name
 

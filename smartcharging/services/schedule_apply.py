@@ -10,42 +10,10 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from chargers.models import Asset, RateUnits
-from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
 from chargers.translation import ProfileRefused, translate_for_charger
 from smartcharging.models import ChargingSchedule
 from smartcharging.models.schedules import ApplyState
-
-_UNITS: dict[str, frozenset[RateUnit]] = {
-    RateUnits.WATTS_AND_AMPS: frozenset({"W", "A"}),
-    RateUnits.WATTS: frozenset({"W"}),
-    RateUnits.AMPS: frozenset({"A"}),
-}
-
-
-def capabilities(asset: Asset) -> ChargerCapabilities:
-    return ChargerCapabilities(
-        rated_power_kw=asset.rated_power_kw,
-        phases=asset.phases,
-        max_current_a=asset.max_current_a,
-        min_current_a=asset.min_current_a,
-        rate_units=_UNITS[asset.rate_units],
-    )
-
-
-def stored_profile(schedule: ChargingSchedule) -> ChargingProfile:
-    """The typed profile back from its stored, parsed fields."""
-    return ChargingProfile(
-        stack_level=schedule.stack_level,
-        purpose=schedule.purpose,  # type: ignore[arg-type]  # validated on the way in
-        kind=schedule.kind,  # type: ignore[arg-type]
-        rate_unit=schedule.rate_unit,  # type: ignore[arg-type]
-        periods=tuple(SchedulePeriod(p["start_period_s"], p["limit"], p["number_phases"]) for p in schedule.periods),
-        start_schedule=schedule.start_schedule,
-        duration_s=schedule.duration_s,
-        min_charging_rate=schedule.min_charging_rate,
-        recurrency_kind=schedule.recurrency_kind or None,  # type: ignore[arg-type]
-    )
+from smartcharging.selectors import charger_capabilities, stored_profile
 
 
 @transaction.atomic
@@ -61,7 +29,7 @@ def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
     try:
         translation = translate_for_charger(
             stored_profile(schedule),
-            charger=capabilities(schedule.asset),
+            charger=charger_capabilities(schedule.asset),
             profile_id=schedule.pk,
             transaction_id=None,  # the gateway supplies the running transaction when it sends it
         )

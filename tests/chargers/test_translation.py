@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chargers.profiles import NO_LIMIT_W, ChargerCapabilities, ChargingProfile, SchedulePeriod
@@ -311,51 +311,62 @@ def test_validation_reads_numbers_as_the_charger_does():
         validate_set_charging_profile(request(None))
 
 
-# Anything OCPP's types allow, including what no real charger or schedule would have.
+# Mostly plausible chargers and schedules, one value in eight anything OCPP's types allow (absurd included),
+# so that both the translation and every refusal are exercised.
+def sometimes_absurd(plausible, absurd):
+    return st.sampled_from([*[plausible] * 7, absurd]).flatmap(lambda strategy: strategy)
+
+
 chargers = st.builds(
     ChargerCapabilities,
-    rated_power_kw=st.one_of(
-        st.sampled_from([Decimal("3.7"), Decimal("7.4"), Decimal("11"), Decimal("22"), Decimal("NaN"), Decimal("Inf")]),
-        st.decimals(min_value=-1, max_value=2000, places=3),
+    rated_power_kw=sometimes_absurd(
+        st.decimals(min_value=Decimal("3.7"), max_value=50, places=2),
+        st.sampled_from([Decimal("NaN"), Decimal("Inf")]) | st.decimals(min_value=-1, max_value=2000, places=3),
     ),
-    phases=st.one_of(st.sampled_from([1, 3]), st.integers(-1, 4)),
-    max_current_a=st.one_of(st.sampled_from([16, 32]), st.integers(-1, 2000)),
-    min_current_a=st.one_of(st.sampled_from([0, 6]), st.integers(-1, 40)),
+    phases=sometimes_absurd(st.sampled_from([1, 3]), st.integers(-1, 4)),
+    max_current_a=sometimes_absurd(st.integers(6, 80), st.integers(-1, 2000)),
+    min_current_a=sometimes_absurd(st.integers(0, 6), st.integers(-1, 100)),
     rate_units=st.frozensets(st.sampled_from(["W", "A"])),
-    max_stack_level=st.none() | st.integers(-5, 20),
-    max_periods=st.none() | st.integers(0, 30),
+    max_stack_level=st.none() | sometimes_absurd(st.integers(0, 20), st.integers(-5, 2000)),
+    max_periods=st.none() | sometimes_absurd(st.integers(1, 30), st.integers(-1, 0)),
 )
-limits_ = st.one_of(
-    st.sampled_from([0.0, NO_LIMIT_W, 6.0, 16.0, 32.0, 1380.0, 7400.0]),
-    st.floats(min_value=0, max_value=100_000),
+limits_ = sometimes_absurd(
+    st.sampled_from([0.0, NO_LIMIT_W, 2.0, 6.0, 16.0, 32.0, 1380.0, 7400.0]) | st.floats(min_value=0, max_value=1e5),
     st.floats(),
 )
-starts = st.one_of(
+starts = sometimes_absurd(
     st.lists(st.integers(1, 200_000), unique=True, max_size=40).map(lambda s: [0, *sorted(s)]),
     st.lists(st.integers(-10, 200_000), max_size=10),
 )
 aware_times = st.datetimes(timezones=st.timezones())
-times = st.none() | aware_times | st.datetimes()
+times = st.none() | sometimes_absurd(aware_times, st.datetimes())
 
 
 @st.composite
 def profiles(draw):
-    period_starts = draw(starts)
     periods = tuple(
-        SchedulePeriod(start, draw(limits_), draw(st.none() | st.integers(-1, 4))) for start in period_starts
+        SchedulePeriod(
+            start, draw(limits_), draw(st.none() | sometimes_absurd(st.sampled_from([1, 3]), st.integers(-1, 4)))
+        )
+        for start in draw(starts)
     )
+    valid_from, valid_to = draw(st.none() | aware_times), draw(st.none() | aware_times)
+    if valid_from and valid_to and draw(st.booleans()):
+        valid_from, valid_to = sorted([valid_from, valid_to])
     return ChargingProfile(
         stack_level=draw(st.integers(-10, 2000)),
-        purpose=draw(st.sampled_from(["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"])),
+        purpose=draw(
+            sometimes_absurd(st.sampled_from(["TxDefaultProfile", "TxProfile"]), st.just("ChargePointMaxProfile"))
+        ),
         kind=draw(st.sampled_from(["Absolute", "Recurring", "Relative"])),
         rate_unit=draw(st.sampled_from(["W", "A"])),
         periods=periods,
         start_schedule=draw(times),
-        duration_s=draw(st.none() | st.integers(-10, 10**6)),
+        duration_s=draw(st.none() | sometimes_absurd(st.integers(1, 10**6), st.integers(-10, 0))),
         min_charging_rate=draw(st.none() | limits_),
         recurrency_kind=draw(st.none() | st.sampled_from(["Daily", "Weekly"])),
-        valid_from=draw(st.none() | aware_times),
-        valid_to=draw(st.none() | aware_times),
+        valid_from=valid_from,
+        valid_to=valid_to,
     )
 
 
@@ -364,13 +375,18 @@ def rate(period, unit, charger):
     return period["limit"] * ((period.get("numberPhases") or charger.phases) if unit == "A" else 1)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles(), chargers, st.none() | st.integers(0, 2**31 - 1))
 def test_any_profile_gives_a_valid_request_or_a_clear_refusal(profile, charger, transaction_id):
     try:
         translation = translate(profile, charger=charger, transaction_id=transaction_id)
-    except ProfileRefused as refusal:
-        assert str(refusal).strip()
+    except ProfileRefused as exc:
+        refusal = str(exc)
+    else:
+        refusal = None
+    event("refused" if refusal else "translated")
+    if refusal is not None:
+        assert refusal.strip()
         return
 
     validate_set_charging_profile(translation.request)
@@ -392,6 +408,7 @@ def test_any_profile_gives_a_valid_request_or_a_clear_refusal(profile, charger, 
         # Merging only removes period starts; at each start of the unmerged schedule, never less power.
         unmerged = translate(profile, charger=replace(charger, max_periods=None), transaction_id=transaction_id)
         fitted = {p["startPeriod"]: p for p in periods}
+        event("merged to fit" if len(fitted) < len(schedule(unmerged)["chargingSchedulePeriod"]) else "fitted as is")
         current = None
         for period in schedule(unmerged)["chargingSchedulePeriod"]:
             current = fitted.get(period["startPeriod"], current)

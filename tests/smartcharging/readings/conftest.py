@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import responses
+import time_machine
 from django.core.cache import cache
 
 from smartcharging.models import EnrolmentStatus, Proposition
@@ -34,6 +35,17 @@ def axle_settings(settings):
     cache.clear()  # the token is shared through the cache: no test may inherit another's
     yield settings
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def wall_clock():
+    """The real clock stands before every `now` the tests pass, so a run uses exactly that `now`.
+
+    A run counts from the later of `now` and the real time; without this, these tests would start
+    failing once the real date passed the dates they use.
+    """
+    with time_machine.travel(dt.datetime(2026, 12, 1, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 class FakeReadings:
