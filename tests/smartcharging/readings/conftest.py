@@ -1,8 +1,4 @@
-"""Fake Axle for the readings pipeline: the token endpoint and a /data/readings that reads the gzip body.
-
-The fixtures of tests/smartcharging/axle/conftest.py do not reach this folder, so the same setup is
-repeated here with the same constants.
-"""
+"""Fake Axle for the readings pipeline: the token endpoint and a /data/readings that reads the gzip body."""
 
 import datetime as dt
 import gzip
@@ -13,28 +9,14 @@ from typing import Any
 import pytest
 import responses
 import time_machine
-from django.core.cache import cache
 
 from smartcharging.models import EnrolmentStatus, Proposition
 from tests.factories import AssetFactory, EnrolmentFactory
 from tests.smartcharging.axle import fake_axle
+from tests.smartcharging.axle.conftest import axle_settings  # noqa: F401 - shared: Axle's settings, fresh token
 
 READINGS_URL = f"{fake_axle.BASE_URL}/data/readings"
 ENROLLED_AT = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def axle_settings(settings):
-    settings.AXLE_BASE_URL = fake_axle.BASE_URL
-    settings.AXLE_USERNAME = fake_axle.USERNAME
-    settings.AXLE_PASSWORD = fake_axle.PASSWORD
-    settings.AXLE_CONNECT_TIMEOUT_S = fake_axle.CONNECT_TIMEOUT_S
-    settings.AXLE_READ_TIMEOUT_S = fake_axle.READ_TIMEOUT_S
-    settings.AXLE_TOKEN_LIFETIME_S = 3600
-    settings.AXLE_TOKEN_RENEW_MARGIN_S = 300
-    cache.clear()  # the token is shared through the cache: no test may inherit another's
-    yield settings
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
