@@ -21,6 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import takewhile
 
 from django.conf import settings
@@ -124,6 +125,7 @@ def _deliver_run(claim: Claim) -> tuple[int, bool]:
     delivered = 0
     for index, event in enumerate(claim.events):
         if time.monotonic() > claim.expires:
+            _flush(claim)  # what was sent is recorded before the lease runs out
             _release(claim, claim.events[index:])
             return delivered, False
         started_at, started = timezone.now(), time.monotonic()
@@ -276,8 +278,8 @@ def events_retry(*, event_ids: list[int]) -> int:
     events = AxleEvent.objects.select_for_update().filter(pk__in=event_ids, state=EventState.FAILED)
     site_ids = set(events.values_list("site_id", flat=True))
     count = events.update(state=EventState.PENDING, attempts=0, next_attempt_at=timezone.now())
-    from .outbox import _queue_delivery
+    from .outbox import queue_delivery
 
     for site_id in site_ids:
-        transaction.on_commit(lambda site_id=site_id: _queue_delivery(site_id))  # type: ignore[misc]
+        transaction.on_commit(partial(queue_delivery, site_id))
     return count

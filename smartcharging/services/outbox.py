@@ -28,11 +28,11 @@ def event_enqueue(*, site: Site, kind: EventKind, payload: dict[str, Any], asset
             site=site, asset=asset, kind=kind, state=EventState.PENDING, lease_token__isnull=True
         ).update(state=EventState.SUPERSEDED)
     event = AxleEvent.objects.create(site=site, asset=asset, kind=kind, payload=payload)
-    transaction.on_commit(lambda: _queue_delivery(site.pk))
+    transaction.on_commit(lambda: queue_delivery(site.pk))
     return event
 
 
-def _queue_delivery(site_id: int) -> None:
+def queue_delivery(site_id: int) -> None:
     from smartcharging.tasks import deliver_site_events  # tasks import the services
 
     try:

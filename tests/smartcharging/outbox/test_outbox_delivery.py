@@ -297,3 +297,22 @@ def test_two_workers_racing_for_one_site_deliver_each_event_once(smart_asset, ax
     paths = [path for path, _ in event_calls(axle)]
     assert paths == ["plug-in", "plug-out"] * 5
     assert AxleEventAttempt.objects.count() == 10
+
+
+def test_a_run_that_reaches_the_end_of_its_lease_records_what_it_sent_and_releases_the_rest(
+    smart_asset, axle, token_call
+):
+    with time_machine.travel(T0, tick=False):
+        charger_plugged_in(asset=smart_asset, at=T0)
+        charger_unplugged(asset=smart_asset, at=T0 + timedelta(hours=1))
+        claim = delivery._claim_run(smart_asset.site_id, T0, 10)
+
+    def slow_axle(request):
+        claim.expires = 0  # this call took the rest of the lease
+        return (200, {}, "{}")
+
+    axle.add_callback(responses.POST, asset_url(smart_asset, "plug-in"), callback=slow_axle)
+    assert delivery._deliver_run(claim) == (1, False)
+    plug_in, plug_out = AxleEvent.objects.order_by("id")
+    assert plug_in.state == EventState.DELIVERED
+    assert (plug_out.state, plug_out.lease_token, plug_out.attempts) == (EventState.PENDING, None, 0)
