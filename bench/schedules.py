@@ -42,8 +42,6 @@ from smartcharging.models import ChargingSchedule, Enrolment, EnrolmentStatus, P
 from tests.factories import valid_mpan  # noqa: E402
 
 PORT = 8765
-# Five processes for two cores: Python threads share one core per process (the GIL).
-WORKERS, THREADS = "5", "8"
 
 
 def create_chargers(n: int) -> list[str]:
@@ -73,7 +71,7 @@ def axle_token() -> str:
     return token
 
 
-def start_gunicorn(database_name: str) -> subprocess.Popen[bytes]:
+def start_gunicorn(database_name: str, *, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "smartcharging.settings.base",
         "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database_name}",
@@ -82,7 +80,7 @@ def start_gunicorn(database_name: str) -> subprocess.Popen[bytes]:
     }
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "smartcharging.wsgi", "-b", f"127.0.0.1:{PORT}",
-         "-k", "gthread", "--workers", WORKERS, "--threads", THREADS, "--log-level", "warning"],
+         "-k", "gthread", "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     for _ in range(300):  # workers load the app on their first request: give them 30 s
@@ -140,6 +138,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pushes", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
+    # More processes than cores: each process runs one thread at a time (the GIL), and requests spend
+    # part of their time waiting on PostgreSQL and Redis.
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Run this with DATABASE_URL pointing at PostgreSQL, as in production.")
@@ -147,7 +149,7 @@ def main() -> None:
         asset_ids = create_chargers(args.pushes)
         token = axle_token()
         connection.close()  # gunicorn's workers use the database now
-        server = start_gunicorn(connection.settings_dict["NAME"])
+        server = start_gunicorn(connection.settings_dict["NAME"], workers=args.workers, threads=args.threads)
         try:
             ping = ["/api/axle/v1/ping"] * args.pushes
             wrk(ping, token, args.concurrency, method="GET", seconds=5)  # warm-up: workers load the app
@@ -159,7 +161,9 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
         stored = ChargingSchedule.objects.count()
-        print(f"pushes={args.pushes} concurrency={args.concurrency} gunicorn {WORKERS}x{THREADS}, PostgreSQL, wrk")
+        print(
+            f"pushes={args.pushes} concurrency={args.concurrency} gunicorn {args.workers}x{args.threads}, PostgreSQL, wrk"
+        )
         for name, run in (("bare endpoint", bare), ("schedules", pushed)):
             print(f"{name:14} {run['rps']:7.0f} req/s  p50 {run['p50_ms']:6.1f} ms  p99 {run['p99_ms']:6.1f} ms")
         print(

@@ -60,9 +60,15 @@ def schedule_receive(
         existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
         if existing is not None:
             return Received(existing, created=False)
-    Asset.objects.select_for_update().filter(pk=asset.pk).first()
+    Asset.objects.select_for_update().filter(pk=asset.pk).exists()
     fingerprint = profile_fingerprint(profile_json)
-    current = ChargingSchedule.objects.filter(asset=asset, is_current=True).first()
+    # Only what the decision needs: Axle pushes thousands of these at once.
+    current = (
+        ChargingSchedule.objects.filter(asset=asset, is_current=True)
+        .only("pk", "profile_sha256", "envelope_created_at", "apply_state", "received_at")
+        .order_by()
+        .first()
+    )
     if envelope is not None:  # re-checked under the lock: a racing twin may have just stored it
         existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
         if existing is not None:
@@ -78,11 +84,12 @@ def schedule_receive(
     )
     now = timezone.now()
     if current is not None and not late:
-        current.is_current = False
-        current.superseded_at = now
-        if current.apply_state == ApplyState.PENDING:
-            current.apply_state = ApplyState.SUPERSEDED
-        current.save(update_fields=["is_current", "superseded_at", "apply_state"])
+        pending = current.apply_state == ApplyState.PENDING
+        ChargingSchedule.objects.filter(pk=current.pk).update(
+            is_current=False,
+            superseded_at=now,
+            apply_state=ApplyState.SUPERSEDED if pending else current.apply_state,
+        )
     schedule = ChargingSchedule.objects.create(
         asset=asset,
         received_at=now,
