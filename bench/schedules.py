@@ -161,9 +161,8 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
         stored = ChargingSchedule.objects.count()
-        print(
-            f"pushes={args.pushes} concurrency={args.concurrency} gunicorn {args.workers}x{args.threads}, PostgreSQL, wrk"
-        )
+        shape = f"gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL, wrk"
+        print(f"pushes={args.pushes} concurrency={args.concurrency} {shape}")
         for name, run in (("bare endpoint", bare), ("schedules", pushed)):
             print(f"{name:14} {run['rps']:7.0f} req/s  p50 {run['p50_ms']:6.1f} ms  p99 {run['p99_ms']:6.1f} ms")
         print(
