@@ -204,10 +204,10 @@ def plug_in_schedule(*, asset_id: Id, charging_schedule: Sequence[ChargingBlockP
     return tuple(ChargingBlock.parse(block) for block in fields.children("modified_charging_schedule"))
 
 
-def schedule_callback(*, asset_id: Id, event_id: Id, status: EventStatus, timestamp: datetime) -> None:
+def schedule_callback(*, asset_id: Id, event_id: Id, status: EventStatus, timestamp: datetime) -> AxleResponse:
     """`POST /entities/asset/{asset_id}/callback/{event_id}`: what the charger did with Axle's schedule."""
     path = _path("/entities/asset/{asset_id}/callback/{event_id}", asset_id=asset_id, event_id=event_id)
-    _request("POST", path, json={"timestamp": timestamp, "status": status})
+    return _request("POST", path, json={"timestamp": timestamp, "status": status})
 
 
 # --- Readings and rewards -------------------------------------------------------------------------

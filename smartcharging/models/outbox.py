@@ -22,6 +22,7 @@ class EventKind(models.TextChoices):
     PLUG_OUT = "plug_out", "Plug-out"
     CHARGE_NOW = "charge_now", "Charge now (boost)"
     CHARGE_NOW_DELETED = "charge_now_deleted", "Charge now cancelled"
+    SCHEDULE_CALLBACK = "schedule_callback", "Schedule acknowledgement"
 
 
 # Only the newest of these matters to Axle: an older one still waiting can be dropped safely.

@@ -83,6 +83,17 @@ def _send_charge_now_deleted(event: AxleEvent) -> Sent:
     return Sent(answer.status_code, answer.data)
 
 
+def _send_schedule_callback(event: AxleEvent) -> Sent:
+    payload = _payload(event)
+    answer = client.schedule_callback(
+        asset_id=_asset_id(event),
+        event_id=payload["event_id"],
+        status=payload["status"],
+        timestamp=payload["timestamp"],
+    )
+    return Sent(answer.status_code, answer.data)
+
+
 def _enrolment(event: AxleEvent) -> Enrolment:
     return Enrolment.objects.get(site_id=event.site_id, proposition=_payload(event)["proposition"])
 
@@ -145,4 +156,5 @@ SENDERS: dict[str, Callable[[AxleEvent], Sent]] = {
     EventKind.PLUG_OUT: _send_plug_out,
     EventKind.CHARGE_NOW: _send_charge_now,
     EventKind.CHARGE_NOW_DELETED: _send_charge_now_deleted,
+    EventKind.SCHEDULE_CALLBACK: _send_schedule_callback,
 }

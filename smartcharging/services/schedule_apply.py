@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from chargers.translation import ProfileRefused, translate_for_charger
 from smartcharging.models import ChargingSchedule
 from smartcharging.models.schedules import ApplyState
 from smartcharging.selectors import charger_capabilities, stored_profile
+
+from .schedules import schedule_acknowledge
 
 
 @transaction.atomic
@@ -36,6 +39,7 @@ def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
     except ProfileRefused as refusal:
         schedule.apply_state = ApplyState.REFUSED
         schedule.apply_notes = str(refusal)
+        schedule_acknowledge(schedule, status="REJECTED", at=timezone.now())
     else:
         schedule.apply_state = ApplyState.TRANSLATED
         schedule.charger_request = translation.request

@@ -14,8 +14,11 @@ from django.utils import timezone
 
 from chargers.models import Asset
 from chargers.profiles import ChargingProfile
-from smartcharging.models import ChargingSchedule, ScheduleShape
+from smartcharging.axle.session import format_timestamp
+from smartcharging.models import ChargingSchedule, EventKind, ScheduleShape
 from smartcharging.models.schedules import ApplyState
+
+from .outbox import event_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -115,9 +118,28 @@ def schedule_receive(
         apply_state=ApplyState.SUPERSEDED if late else ApplyState.PENDING,
         apply_notes="Arrived after a newer schedule; kept in the history only." if late else "",
     )
+    if envelope is not None:
+        schedule_acknowledge(schedule, status="RECEIVED", at=now)
     if not late:
         transaction.on_commit(lambda: _queue_apply(schedule.pk))
     return Received(schedule, created=True)
+
+
+def schedule_acknowledge(schedule: ChargingSchedule, *, status: str, at: datetime) -> None:
+    """Tell Axle what became of a schedule it sent with an event id (RECEIVED, REJECTED, ...).
+
+    Through the outbox, in the caller's transaction: the acknowledgement exists if and only if
+    what it reports does, and reaches Axle after the site's earlier events.
+    """
+    if not schedule.envelope_id:
+        return  # Axle gave no event id to acknowledge
+    asset = schedule.asset
+    event_enqueue(
+        site=asset.site,
+        asset=asset,
+        kind=EventKind.SCHEDULE_CALLBACK,
+        payload={"event_id": schedule.envelope_id, "status": status, "timestamp": format_timestamp(at)},
+    )
 
 
 def _queue_apply(schedule_id: int) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from chargers.models import RateUnits
 from chargers.translation import validate_set_charging_profile
-from smartcharging.models import ChargingSchedule, EnrolmentStatus, Proposition
+from smartcharging.models import AxleEvent, ChargingSchedule, EnrolmentStatus, EventKind, Proposition
 from smartcharging.models.schedules import ApplyState
 from smartcharging.selectors import schedule_plan
 from smartcharging.services.intents import intent_set
@@ -82,3 +82,31 @@ def test_what_the_schedule_means_for_the_homeowner(axle_api, smart_asset, profil
     assert plan.reaches_target_at == datetime(2026, 4, 15, 3, 33, 15, tzinfo=UTC)
     assert plan.meets_ready_by
     assert plan.cost_pence is not None
+
+
+def test_a_schedule_with_an_event_id_is_acknowledged_to_axle_as_received(axle_api, smart_asset, profile):
+    envelope = {"id": "evt-42", "created_at": "2026-04-14T21:59:58Z", "payload": profile}
+    push(axle_api, smart_asset, envelope)
+    push(axle_api, smart_asset, envelope)  # a repeat is not acknowledged twice
+    (ack,) = AxleEvent.objects.filter(kind=EventKind.SCHEDULE_CALLBACK)
+    assert ack.asset == smart_asset
+    assert ack.payload["event_id"] == "evt-42"
+    assert ack.payload["status"] == "RECEIVED"
+    push(axle_api, smart_asset, {**profile, "stackLevel": 3})  # no event id: nothing to acknowledge
+    assert AxleEvent.objects.filter(kind=EventKind.SCHEDULE_CALLBACK).count() == 1
+
+
+def test_a_schedule_the_charger_cannot_follow_is_refused_and_axle_told(axle_api, profile):
+    # A charger whose minimum current needs more power than its rating: no profile can suit it.
+    asset = AssetFactory(axle_asset_id=uuid.uuid4(), rated_power_kw=Decimal("1.0"), min_current_a=6)
+    EnrolmentFactory(site=asset.site, proposition=Proposition.SMART_CHARGING, status=EnrolmentStatus.ENROLLED)
+    schedule = push(axle_api, asset, {"id": "evt-7", "payload": profile})
+    schedule = schedule_apply(schedule_id=schedule.pk)
+    assert schedule.apply_state == ApplyState.REFUSED
+    assert schedule.apply_notes
+    statuses = list(
+        AxleEvent.objects.filter(kind=EventKind.SCHEDULE_CALLBACK)
+        .order_by("id")
+        .values_list("payload__status", flat=True)
+    )
+    assert statuses == ["RECEIVED", "REJECTED"]

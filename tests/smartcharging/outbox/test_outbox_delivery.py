@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 import time_machine
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from smartcharging.models import (
@@ -26,6 +26,7 @@ from smartcharging.models import (
 from smartcharging.services import delivery
 from smartcharging.services.enrolments import enrolment_request
 from smartcharging.services.intents import intent_set
+from smartcharging.services.outbox import event_enqueue
 from smartcharging.services.plugs import charger_plugged_in, charger_unplugged
 from tests.factories import AssetFactory, TariffFactory
 from tests.smartcharging.axle import fake_axle
@@ -316,3 +317,20 @@ def test_a_run_that_reaches_the_end_of_its_lease_records_what_it_sent_and_releas
     plug_in, plug_out = AxleEvent.objects.order_by("id")
     assert plug_in.state == EventState.DELIVERED
     assert (plug_out.state, plug_out.lease_token, plug_out.attempts) == (EventState.PENDING, None, 0)
+
+
+def test_schedule_acknowledgement_reaches_axles_callback(smart_asset, axle, token_call):
+    callback = axle.post(f"{fake_axle.BASE_URL}/entities/asset/{smart_asset.axle_asset_id}/callback/evt-9", json={})
+    with transaction.atomic():
+        event_enqueue(
+            site=smart_asset.site,
+            asset=smart_asset,
+            kind=EventKind.SCHEDULE_CALLBACK,
+            payload={"event_id": "evt-9", "status": "RECEIVED", "timestamp": "2026-04-14T22:00:01+00:00"},
+        )
+    delivery.site_events_deliver(site_id=smart_asset.site_id)
+    assert json.loads(callback.calls[0].request.body) == {
+        "timestamp": "2026-04-14T22:00:01+00:00",
+        "status": "RECEIVED",
+    }
+    assert AxleEvent.objects.get().state == EventState.DELIVERED
