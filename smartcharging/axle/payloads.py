@@ -6,6 +6,7 @@ homeowner or charger acted, however late the delivery.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,7 +14,7 @@ from chargers.models import Asset, Site
 from smartcharging.models import ChargingIntent, Tariff
 from smartcharging.selectors import intent_effective
 
-from .session import format_timestamp
+from .session import encode_json
 from .types import AssetPayload, IntentPayload, SitePayload, TariffPayload
 
 
@@ -68,11 +69,4 @@ def asset_payload(asset: Asset) -> AssetPayload:
 
 def to_json(payload: object) -> dict[str, Any]:
     """A payload as the JSON object stored in the outbox (datetimes with their offset, as Axle wants)."""
-    import json
-
-    from .session import encode_json
-
     return cast(dict[str, Any], json.loads(encode_json(payload)))
-
-
-__all__ = ["asset_payload", "format_timestamp", "intent_payload", "site_payload", "tariff_payload", "to_json"]
