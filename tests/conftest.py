@@ -1,6 +1,11 @@
 import pytest
+from hypothesis import settings
 
 from smartcharging.axle import token
+
+# No timed assertions: a slow example on a busy machine is not a failure.
+settings.register_profile("smartcharging", deadline=None)
+settings.load_profile("smartcharging")
 
 
 @pytest.fixture(autouse=True)
