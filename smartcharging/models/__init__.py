@@ -18,6 +18,7 @@ from .outbox import (
     AxleEventAttempt,
     EventKind,
     EventState,
+    JobWatermark,
     ReadingDelivery,
     ReadingState,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "EnrolmentStatus",
     "EventKind",
     "EventState",
+    "JobWatermark",
     "Proposition",
     "ReadingDelivery",
     "ReadingState",

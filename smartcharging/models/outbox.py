@@ -130,3 +130,13 @@ class ReadingDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.energy_kwh} kWh from {self.interval_start:%Y-%m-%d %H:%M}Z"
+
+
+class JobWatermark(models.Model):
+    """How far a periodic job has got, so a run after an outage starts where the last one ended."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    reached = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reached:%Y-%m-%d %H:%M}Z"

@@ -27,7 +27,7 @@ from chargers.halfhours import HALF_HOUR
 from chargers.models import Asset, HalfHourEnergy
 from smartcharging import axle
 from smartcharging.axle.types import ReadingLabel, ReadingPayload, ReadingVerdict
-from smartcharging.models import Enrolment, Proposition, ReadingDelivery, ReadingState
+from smartcharging.models import Enrolment, JobWatermark, Proposition, ReadingDelivery, ReadingState
 from smartcharging.selectors import smart_charging_site_ids
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ BATCH_SIZE = 1000
 # were never collected (the job down for longer; a charger uploading samples after a long time
 # offline) need a run with a longer `lookback`.
 COLLECT_LOOKBACK = timedelta(hours=6)
+COLLECT_WATERMARK = "readings_collect"
 # Well inside CELERY_TASK_SOFT_TIME_LIMIT (240 s), so a backlog is worked through run after run.
 SEND_BUDGET = timedelta(minutes=3)
 # A claimed batch is not due again for this long; if the worker dies mid-send, it is then resent.
@@ -93,7 +94,9 @@ def readings_run(*, now: datetime, batch_size: int = BATCH_SIZE) -> ReadingsSumm
 def readings_collect(*, now: datetime, lookback: timedelta = COLLECT_LOOKBACK) -> int:
     """Create a pending delivery for each completed half hour owed to Axle; returns how many.
 
-    Owed: the interval has ended by `now`, started within `lookback`, belongs to a charger at a site
+    Owed: the interval has ended by `now`, started within `lookback` of this run or of the last
+    completed run (so a job stopped for longer than `lookback` still collects everything it
+    missed), belongs to a charger at a site
     in `smart_charging_site_ids()`, started no earlier than the site asked to join Smart Charging
     (readings from before then are not Axle's), and has no delivery yet (safe to run twice).
 
@@ -107,6 +110,8 @@ def readings_collect(*, now: datetime, lookback: timedelta = COLLECT_LOOKBACK) -
     the last ANALYZE, each check re-scanned the rows the statement had inserted so far (20,000 rows:
     3 s instead of 0.3 s; 100,000: over a minute).
     """
+    last_run = JobWatermark.objects.filter(name=COLLECT_WATERMARK).values_list("reached", flat=True).first()
+    since = min(now, last_run) if last_run else now
     qn = connection.ops.quote_name
 
     def column(model: type[ReadingDelivery | HalfHourEnergy | Asset], name: str) -> str:
@@ -157,12 +162,16 @@ def readings_collect(*, now: datetime, lookback: timedelta = COLLECT_LOOKBACK) -
         when(now),
         when(now),
         *enrolments_params,
-        when(now - lookback),
+        when(since - lookback),
         when(now - HALF_HOUR),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(int(cursor.rowcount), 0)
+        created = max(int(cursor.rowcount), 0)
+    # Moved only after the insert: a run that fails leaves the watermark where it was.
+    if not JobWatermark.objects.filter(name=COLLECT_WATERMARK).update(reached=now):
+        JobWatermark.objects.create(name=COLLECT_WATERMARK, reached=now)
+    return created
 
 
 def readings_claim(*, now: datetime, batch_size: int = BATCH_SIZE) -> list[ClaimedReading]:

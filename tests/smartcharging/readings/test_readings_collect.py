@@ -112,4 +112,21 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_chargers(smart_c
             assert readings_collect(now=at(hour + 1)) == chargers
         return len(captured)
 
-    assert queries_for(10, 10) == queries_for(100, 14) == 1
+    readings_collect(now=at(9))  # the job has run before: its watermark exists
+    # Read the watermark, insert every owed reading in one statement, move the watermark.
+    assert queries_for(10, 10) == queries_for(100, 14) == 3
+
+
+def test_a_collect_job_stopped_for_longer_than_its_lookback_still_collects_everything_it_missed(
+    smart_charging_asset,
+):
+    asset = smart_charging_asset()
+    HalfHourEnergyFactory(asset=asset, interval_start=at(0))
+    assert readings_collect(now=at(0, 30)) == 1
+    # The job stops at 00:30 and comes back at 20:00: 39 half hours completed in between.
+    for index in range(1, 40):
+        HalfHourEnergyFactory(asset=asset, interval_start=at(0) + index * dt.timedelta(minutes=30))
+    assert readings_collect(now=at(20)) == 39
+    assert ReadingDelivery.objects.count() == 40
+    # Only the time since the last run (plus the lookback for late samples) is scanned from then on.
+    assert readings_collect(now=at(20, 30)) == 0
