@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AxleEvent, AxleEventAttempt, ChargingIntent, ChargingSchedule, Enrolment, Tariff
+from .models import WEEKDAY_FIELDS, AxleEvent, AxleEventAttempt, ChargingIntent, ChargingSchedule, Enrolment, Tariff
 from .selectors import schedule_plan
 from .services.delivery import events_retry
 
@@ -61,17 +61,7 @@ class ChargingIntentAdmin(admin.ModelAdmin[ChargingIntent]):
         ),
         (
             "Per-weekday ready-by",
-            {
-                "fields": (
-                    "ready_by_monday",
-                    "ready_by_tuesday",
-                    "ready_by_wednesday",
-                    "ready_by_thursday",
-                    "ready_by_friday",
-                    "ready_by_saturday",
-                    "ready_by_sunday",
-                )
-            },
+            {"fields": WEEKDAY_FIELDS},
         ),
         ("One-off change", {"fields": ("one_off_energy_kwh", "one_off_ready_by")}),
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from smartcharging.axle.errors import AxleError, AxlePermanentError
 from smartcharging.models import AttemptOutcome, AxleEvent, AxleEventAttempt, EventState
 
 from .axle_senders import SENDERS, Sent, on_permanent_failure
+from .backoff import backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +48,6 @@ def call_budget() -> timedelta:
 def lease_duration() -> timedelta:
     # A worker starts no call that could end after its lease; two calls' worth leaves room for one.
     return max(timedelta(seconds=settings.AXLE_OUTBOX_LEASE_S), 2 * call_budget() + timedelta(seconds=10))
-
-
-def backoff_delay(attempts: int, *, retry_after: float | None = None) -> float:
-    """Seconds before the next try: exponential with equal jitter, capped; never before Retry-After."""
-    base, cap = settings.AXLE_OUTBOX_BACKOFF_BASE_S, settings.AXLE_OUTBOX_BACKOFF_CAP_S
-    ceiling = min(cap, base * 2 ** (attempts - 1))
-    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
-    return max(delay, retry_after or 0.0)
 
 
 @dataclass
@@ -225,7 +217,12 @@ def _record_failure(claim: Claim, event: AxleEvent, error: AxleError, started_at
         if exhausted:
             event.last_error = f"Gave up after {event.attempts} attempts. Last: {error.message}"
     else:
-        delay = backoff_delay(event.attempts, retry_after=error.retry_after)
+        delay = backoff_delay(
+            event.attempts,
+            base_s=settings.AXLE_OUTBOX_BACKOFF_BASE_S,
+            cap_s=settings.AXLE_OUTBOX_BACKOFF_CAP_S,
+            retry_after=error.retry_after,
+        )
         event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
     recorded = ["attempts", "state", "last_status_code", "last_error", "next_attempt_at"]
     event.save(update_fields=[*recorded, "lease_token", "lease_expires_at"])

@@ -38,11 +38,7 @@ def intent_set(
     intent.energy_estimated = energy_estimated
     for weekday, at in (weekday_ready_by or {}).items():
         setattr(intent, WEEKDAY_FIELDS[weekday], at)
-    intent.updated_at = timezone.now()
-    intent.full_clean()
-    intent.save()
-    _tell_axle(intent)
-    return intent
+    return _save(intent)
 
 
 @transaction.atomic
@@ -74,11 +70,7 @@ def intent_set_one_off(
         raise ValidationError({"ready_by_local_time": error.messages}) from error
     intent.one_off_ready_by = ready_by
     intent.one_off_energy_kwh = energy_required_kwh
-    intent.updated_at = timezone.now()
-    intent.full_clean()
-    intent.save()
-    _tell_axle(intent)
-    return intent
+    return _save(intent)
 
 
 @transaction.atomic
@@ -86,7 +78,13 @@ def intent_clear_one_off(*, asset: Asset) -> ChargingIntent:
     intent = ChargingIntent.objects.select_for_update().get(asset=asset)
     intent.one_off_ready_by = None
     intent.one_off_energy_kwh = None
+    return _save(intent)
+
+
+def _save(intent: ChargingIntent) -> ChargingIntent:
+    """Validate and store the changed intent, and owe Axle the new one (same transaction)."""
     intent.updated_at = timezone.now()
+    intent.full_clean()
     intent.save()
     _tell_axle(intent)
     return intent

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from smartcharging import axle
 from smartcharging.axle.types import ReadingLabel, ReadingPayload, ReadingVerdict
 from smartcharging.models import Enrolment, JobWatermark, Proposition, ReadingDelivery, ReadingState
 from smartcharging.selectors import smart_charging_site_ids
+from smartcharging.services.backoff import backoff_delay
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,6 @@ _TRANSIENT_ERROR = re.compile(
     r"temporar|try again|unavailable|time[ds]?[ -]?out|rate[ -]?limit|too many requests|throttl|overload",
     re.IGNORECASE,
 )
-_random = secrets.SystemRandom()
 
 
 @dataclass
@@ -301,11 +300,14 @@ class _Outcome:
 
     def _pending(self, row: ClaimedReading, error: str, retry_after: float | None) -> ReadingDelivery:
         attempts = row.attempts + 1
-        delay = min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** min(attempts - 1, 16))
-        # Jitter spreads the retries of many failed batches instead of bunching them on one run.
-        delay *= _random.uniform(0.5, 1.0)
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
+        delay = timedelta(
+            seconds=backoff_delay(
+                attempts,
+                base_s=FIRST_BACKOFF.total_seconds(),
+                cap_s=MAX_BACKOFF.total_seconds(),
+                retry_after=retry_after,
+            )
+        )
         return ReadingDelivery(
             pk=row.id,
             state=ReadingState.PENDING,
