@@ -34,6 +34,7 @@ from smartcharging.models import AttemptOutcome, AxleEvent, AxleEventAttempt, Ev
 
 from .axle_senders import SENDERS, Sent, on_permanent_failure
 from .backoff import backoff_delay
+from .outbox import queue_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -247,25 +248,17 @@ def _requeue_when_due(site_id: int) -> None:
     head = AxleEvent.objects.filter(site_id=site_id, state=EventState.PENDING).order_by("id").first()
     if head is None:
         return
-    due = max(head.next_attempt_at, head.lease_expires_at or head.next_attempt_at)
-    from smartcharging.tasks import deliver_site_events
-
-    try:
-        deliver_site_events.apply_async((site_id,), eta=due)
-    except Exception:
-        logger.warning("Could not queue the retry for site %s; the outbox sweep will pick it up", site_id)
+    queue_delivery(site_id, eta=max(head.next_attempt_at, head.lease_expires_at or head.next_attempt_at))
 
 
 def outbox_sweep(*, now: datetime, limit: int = 10_000) -> int:
     """Queue delivery for every site with a due event (lost tasks, expired leases); returns how many."""
-    from smartcharging.tasks import deliver_site_events
-
     due = AxleEvent.objects.filter(state=EventState.PENDING, next_attempt_at__lte=now).filter(
         Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
     )
     site_ids = list(Site.objects.filter(Exists(due.filter(site=OuterRef("pk")))).values_list("pk", flat=True)[:limit])
     for site_id in site_ids:
-        deliver_site_events.delay(site_id)
+        queue_delivery(site_id)
     return len(site_ids)
 
 
@@ -275,8 +268,6 @@ def events_retry(*, event_ids: list[int]) -> int:
     events = AxleEvent.objects.select_for_update().filter(pk__in=event_ids, state=EventState.FAILED)
     site_ids = set(events.values_list("site_id", flat=True))
     count = events.update(state=EventState.PENDING, attempts=0, next_attempt_at=timezone.now())
-    from .outbox import queue_delivery
-
     for site_id in site_ids:
         transaction.on_commit(partial(queue_delivery, site_id))
     return count

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -11,7 +11,7 @@ from chargers.models import Asset, Site
 from smartcharging.models import AxleEvent, EventKind, EventState
 from smartcharging.models.outbox import COLLAPSIBLE_KINDS
 
-logger = logging.getLogger(__name__)
+from .queueing import queue_task
 
 
 def event_enqueue(*, site: Site, kind: EventKind, payload: dict[str, Any], asset: Asset | None = None) -> AxleEvent:
@@ -32,11 +32,5 @@ def event_enqueue(*, site: Site, kind: EventKind, payload: dict[str, Any], asset
     return event
 
 
-def queue_delivery(site_id: int) -> None:
-    from smartcharging.tasks import deliver_site_events  # tasks import the services
-
-    try:
-        deliver_site_events.delay(site_id)
-    except Exception:
-        # The event is safe in the database; the sweep will queue it. Say so, but do not fail the page.
-        logger.warning("Could not queue delivery for site %s; the outbox sweep will pick it up", site_id)
+def queue_delivery(site_id: int, *, eta: datetime | None = None) -> None:
+    queue_task("smartcharging.axle.deliver_site_events", site_id, eta=eta, sweep="the outbox sweep")

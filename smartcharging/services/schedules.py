@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,8 +18,7 @@ from smartcharging.models import ChargingSchedule, EventKind, ScheduleShape
 from smartcharging.models.schedules import ApplyState
 
 from .outbox import event_enqueue
-
-logger = logging.getLogger(__name__)
+from .queueing import queue_task
 
 
 @dataclass(frozen=True)
@@ -143,10 +141,4 @@ def schedule_acknowledge(schedule: ChargingSchedule, *, status: str, at: datetim
 
 
 def _queue_apply(schedule_id: int) -> None:
-    from smartcharging.tasks import apply_schedule
-
-    try:
-        apply_schedule.delay(schedule_id)
-    except Exception:
-        # Stored and answered already; the pending-schedules sweep applies it when the broker is back.
-        logger.warning("Could not queue schedule %s for its charger; the sweep will pick it up", schedule_id)
+    queue_task("chargers.apply_schedule", schedule_id, sweep="the pending-schedules sweep")
