@@ -243,3 +243,112 @@ class HalfHourEnergy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.energy_kwh} kWh from {self.interval_start:%Y-%m-%d %H:%M}Z"
+
+
+class ChargerState(models.Model):
+    """What the OCPP gateway knows of a charger: its connection, its last status, its configuration."""
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="state", primary_key=True)
+    password_hash = models.CharField(
+        max_length=256,
+        blank=True,
+        help_text="If set, the charger must present this password with HTTP Basic (OCPP security profile 1).",
+    )
+    vendor = models.CharField(max_length=50, blank=True)
+    reported_model = models.CharField(max_length=50, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    booted_at = models.DateTimeField(null=True, blank=True)
+    connected = models.BooleanField(default=False)
+    gateway_id = models.CharField(max_length=100, blank=True, help_text="The gateway process holding its socket.")
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    connector_status = models.CharField(max_length=20, blank=True, help_text="OCPP ChargePointStatus of connector 1.")
+    status_at = models.DateTimeField(null=True, blank=True)
+    # From GetConfiguration: what translation must respect.
+    max_stack_level = models.PositiveIntegerField(null=True, blank=True)
+    allowed_rate_units = models.CharField(max_length=20, blank=True, help_text='e.g. "Current,Power".')
+    max_periods = models.PositiveIntegerField(null=True, blank=True)
+    max_profiles_installed = models.PositiveIntegerField(null=True, blank=True)
+    config_read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["gateway_id", "connected"], name="chargerstate_gateway")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}: {'online' if self.connected else 'offline'} {self.connector_status}"
+
+
+class OcppTransaction(models.Model):
+    """A charging transaction the charger started; its primary key is the OCPP transactionId we gave it."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="transactions")
+    session = models.ForeignKey(
+        PlugSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions"
+    )
+    id_tag = models.CharField(max_length=20)
+    started_at = models.DateTimeField()
+    meter_start_wh = models.FloatField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    meter_stop_wh = models.FloatField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset"], condition=models.Q(stopped_at__isnull=True), name="transaction_one_running"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Transaction {self.pk} on {self.asset_id}"
+
+
+class CommandAction(models.TextChoices):
+    SET_CHARGING_PROFILE = "SetChargingProfile"
+    CLEAR_CHARGING_PROFILE = "ClearChargingProfile"
+    GET_COMPOSITE_SCHEDULE = "GetCompositeSchedule"
+    GET_CONFIGURATION = "GetConfiguration"
+    REMOTE_START = "RemoteStartTransaction"
+    REMOTE_STOP = "RemoteStopTransaction"
+
+
+class CommandState(models.TextChoices):
+    PENDING = "pending", "Waiting for the charger"
+    SENT = "sent", "Sent, no answer yet"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    NOT_SUPPORTED = "not_supported", "Not supported"
+    TIMED_OUT = "timed_out", "No answer in time"
+    FAILED = "failed", "Could not be sent"
+    CANCELLED = "cancelled", "Replaced before it was sent"
+
+
+class ChargerCommand(models.Model):
+    """One OCPP request to a charger, kept until the charger answers (durable across reconnects and restarts)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="commands")
+    action = models.CharField(max_length=30, choices=CommandAction.choices)
+    payload = models.JSONField(
+        default=dict, blank=True, help_text="The request's fields; a schedule's profile is built when it is sent."
+    )
+    schedule = models.ForeignKey(
+        "smartcharging.ChargingSchedule", null=True, blank=True, on_delete=models.CASCADE, related_name="commands"
+    )
+    state = models.CharField(max_length=16, choices=CommandState.choices, default=CommandState.PENDING)
+    created_at = models.DateTimeField(default=django_tz.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    gateway_id = models.CharField(max_length=100, blank=True)
+    request = models.JSONField(null=True, blank=True, help_text="What was sent.")
+    response = models.JSONField(null=True, blank=True, help_text="What the charger answered.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "asset"], name="command_state_asset")]
+
+    def __str__(self) -> str:
+        return f"{self.action} to {self.asset_id} ({self.state})"

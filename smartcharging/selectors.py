@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from chargers.models import Asset, RateUnits
+from chargers.models import Asset, ChargerState, RateUnits
 from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
 from smartcharging.localtime import local_to_utc
 from smartcharging.models import ChargingIntent, ChargingSchedule, Enrolment, EnrolmentStatus, Proposition, Tariff
@@ -73,6 +73,7 @@ def asset_taking_schedules(**lookup: object) -> Asset | None:
     )
 
 
+_OCPP_UNITS: dict[str, RateUnit] = {"Current": "A", "Power": "W"}
 _UNITS: dict[str, frozenset[RateUnit]] = {
     RateUnits.WATTS_AND_AMPS: frozenset({"W", "A"}),
     RateUnits.WATTS: frozenset({"W"}),
@@ -81,12 +82,20 @@ _UNITS: dict[str, frozenset[RateUnit]] = {
 
 
 def charger_capabilities(asset: Asset) -> ChargerCapabilities:
+    """What the charger accepts: its record, refined by the configuration it reported over OCPP."""
+    state = ChargerState.objects.filter(asset_id=asset.pk).first()
+    units = _UNITS[asset.rate_units]
+    if state is not None and state.allowed_rate_units:
+        # The charger's own ChargingScheduleAllowedChargingRateUnit is the truth; the record a guess.
+        units = frozenset(_OCPP_UNITS[part] for part in state.allowed_rate_units.split(",") if part in _OCPP_UNITS)
     return ChargerCapabilities(
         rated_power_kw=asset.rated_power_kw,
         phases=asset.phases,
         max_current_a=asset.max_current_a,
         min_current_a=asset.min_current_a,
-        rate_units=_UNITS[asset.rate_units],
+        rate_units=units or _UNITS[asset.rate_units],
+        max_stack_level=state.max_stack_level if state else None,
+        max_periods=state.max_periods if state else None,
     )
 
 

@@ -22,7 +22,7 @@ from .outbox import (
     ReadingDelivery,
     ReadingState,
 )
-from .schedules import ApplyState, ChargingSchedule, ScheduleShape
+from .schedules import ApplyState, ChargingSchedule, ScheduleShape, ScheduleSource, VerifyState
 
 __all__ = [
     "MAX_ENERGY_KWH",
@@ -43,7 +43,9 @@ __all__ = [
     "ReadingDelivery",
     "ReadingState",
     "ScheduleShape",
+    "ScheduleSource",
     "Tariff",
     "TariffType",
+    "VerifyState",
     "validate_energy_kwh",
 ]

@@ -17,6 +17,23 @@ class ApplyState(models.TextChoices):
     TRANSLATED = "translated", "Translated for the charger"
     REFUSED = "refused", "The charger cannot follow it"
     SUPERSEDED = "superseded", "Replaced before it was applied"
+    SENT = "sent", "Sent to the charger"
+    APPLIED = "applied", "Accepted by the charger"
+    CHARGER_REJECTED = "charger_rejected", "Rejected by the charger"
+    FAILED = "failed", "The charger did not answer"
+
+
+class ScheduleSource(models.TextChoices):
+    AXLE = "axle", "Axle's schedule"
+    FALLBACK = "fallback", "The platform's fallback"
+    FLEX_LITE = "flex_lite", "Flex Lite pause"
+
+
+class VerifyState(models.TextChoices):
+    UNCHECKED = "", "Not checked yet"
+    MATCHED = "matched", "The charger's schedule matches"
+    MISMATCH = "mismatch", "The charger's schedule differs"
+    UNAVAILABLE = "unavailable", "The charger could not say"
 
 
 class ChargingSchedule(models.Model):
@@ -24,6 +41,7 @@ class ChargingSchedule(models.Model):
 
     asset = models.ForeignKey("chargers.Asset", on_delete=models.CASCADE, related_name="schedules")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, choices=ScheduleSource.choices, default=ScheduleSource.AXLE)
     shape = models.CharField(max_length=8, choices=ScheduleShape.choices)
     envelope_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     envelope_created_at = models.DateTimeField(null=True, blank=True)
@@ -43,9 +61,14 @@ class ChargingSchedule(models.Model):
     is_current = models.BooleanField(default=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
     # What applying it to the charger produced.
-    apply_state = models.CharField(max_length=10, choices=ApplyState.choices, default=ApplyState.PENDING)
+    apply_state = models.CharField(max_length=16, choices=ApplyState.choices, default=ApplyState.PENDING)
     charger_request = models.JSONField(null=True, blank=True, help_text="The SetChargingProfile sent to the charger.")
     apply_notes = models.TextField(blank=True, help_text="What translation changed, or why it was refused.")
+    applied_at = models.DateTimeField(null=True, blank=True, help_text="When the charger accepted it.")
+    verify_state = models.CharField(
+        max_length=12, choices=VerifyState.choices, default=VerifyState.UNCHECKED, blank=True
+    )
+    verify_notes = models.TextField(blank=True, help_text="The charger's composite schedule against what was sent.")
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -1,27 +1,37 @@
-"""Applying a stored schedule: translate it for its charger, keep what the charger will be sent.
+"""Applying a stored schedule: translate it for its charger and queue it for the OCPP gateway.
 
-Sending it over OCPP is the charger gateway's job; this records the SetChargingProfile request
-and what translation changed (or why the charger cannot follow the schedule), for admins and pages.
+The gateway sends it when the charger is connected, building the request at that moment (the
+running transaction and the charger's reported configuration decide its final form), then reports
+the charger's answer here: the schedule's state, Axle's acknowledgement and the check of what the
+charger will really do (its composite schedule) follow from it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
 
-from chargers.translation import ProfileRefused, translate_for_charger
+from chargers.models import ChargerCommand, CommandAction, CommandState, OcppTransaction
+from chargers.services.commands import command_enqueue
+from chargers.translation import ProfileRefused, Translation, translate_for_charger
+from chargers.verification import composite_differences
 from smartcharging.models import ChargingSchedule
-from smartcharging.models.schedules import ApplyState
+from smartcharging.models.schedules import ApplyState, VerifyState
 from smartcharging.selectors import charger_capabilities, stored_profile
 
 from .schedules import schedule_acknowledge
 
+# How far ahead the charger is asked for its composite schedule when verifying (OCPP needs a duration).
+VERIFY_HORIZON_S = 24 * 3600
+
 
 @transaction.atomic
 def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
-    """Translate the schedule for its charger, once; a schedule already replaced is left alone."""
+    """Translate the schedule for its charger and queue it, once; a schedule already replaced is left alone."""
     schedule = ChargingSchedule.objects.select_for_update().select_related("asset").filter(pk=schedule_id).first()
     if schedule is None or schedule.apply_state != ApplyState.PENDING:
         return schedule
@@ -30,12 +40,7 @@ def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
         schedule.save(update_fields=["apply_state"])
         return schedule
     try:
-        translation = translate_for_charger(
-            stored_profile(schedule),
-            charger=charger_capabilities(schedule.asset),
-            profile_id=schedule.pk,
-            transaction_id=None,  # the gateway supplies the running transaction when it sends it
-        )
+        translation = _translate(schedule)
     except ProfileRefused as refusal:
         schedule.apply_state = ApplyState.REFUSED
         schedule.apply_notes = str(refusal)
@@ -44,8 +49,60 @@ def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
         schedule.apply_state = ApplyState.TRANSLATED
         schedule.charger_request = translation.request
         schedule.apply_notes = "\n".join(translation.notes)
+        command_enqueue(
+            asset=schedule.asset,
+            action=CommandAction.SET_CHARGING_PROFILE,
+            schedule_id=schedule.pk,
+            replaces_pending=True,  # an older schedule not yet sent need not be
+        )
     schedule.save(update_fields=["apply_state", "charger_request", "apply_notes"])
     return schedule
+
+
+def schedule_request(command: ChargerCommand) -> list[dict[str, Any]]:
+    """The OCPP requests that put the command's schedule on the charger now, in order.
+
+    Built at sending time: the transaction running now makes it a TxProfile, and a TxDefaultProfile
+    left from an earlier schedule is cleared first so it cannot come back at the next plug-in.
+    Raises ProfileRefused if the charger (as it reported itself since) cannot follow it.
+    """
+    schedule = ChargingSchedule.objects.select_related("asset").get(commands=command)
+    set_request = _translate(schedule).request
+    profile = cast(dict[str, Any], set_request["csChargingProfiles"])
+    steps: list[dict[str, Any]] = [{"action": "SetChargingProfile", "request": set_request}]
+    if profile["chargingProfilePurpose"] == "TxProfile":
+        clear = {"connectorId": set_request["connectorId"], "chargingProfilePurpose": "TxDefaultProfile"}
+        steps.insert(0, {"action": "ClearChargingProfile", "request": clear})
+    return steps
+
+
+@transaction.atomic
+def schedule_charger_answered(command: ChargerCommand, *, now: datetime) -> None:
+    """The charger's answer to a schedule: its state, Axle's acknowledgement, then verification."""
+    schedule = ChargingSchedule.objects.select_for_update().get(commands=command)
+    if command.action == CommandAction.GET_COMPOSITE_SCHEDULE:
+        _verify(schedule, command)
+        return
+    if command.state == CommandState.ACCEPTED:
+        schedule.apply_state, schedule.applied_at = ApplyState.APPLIED, now
+        schedule.charger_request = command.request
+        schedule_acknowledge(schedule, status="ACCEPTED", at=now)
+        unit = (command.request or {}).get("csChargingProfiles", {}).get("chargingSchedule", {}).get("chargingRateUnit")
+        command_enqueue(
+            asset=schedule.asset,
+            action=CommandAction.GET_COMPOSITE_SCHEDULE,
+            payload={"connectorId": 1, "duration": VERIFY_HORIZON_S, "chargingRateUnit": unit or "W"},
+            schedule_id=schedule.pk,
+        )
+    elif command.state in (CommandState.REJECTED, CommandState.NOT_SUPPORTED):
+        schedule.apply_state = ApplyState.CHARGER_REJECTED
+        schedule.apply_notes = _append(schedule.apply_notes, f"The charger answered {command.response}.")
+        schedule_acknowledge(schedule, status="REJECTED", at=now)
+    elif command.state in (CommandState.TIMED_OUT, CommandState.FAILED):
+        schedule.apply_state = ApplyState.FAILED
+        schedule.apply_notes = _append(schedule.apply_notes, command.error)
+        schedule_acknowledge(schedule, status="FAILED", at=now)
+    schedule.save(update_fields=["apply_state", "applied_at", "charger_request", "apply_notes"])
 
 
 def schedules_sweep(*, now: datetime, grace: timedelta = timedelta(minutes=1)) -> int:
@@ -58,3 +115,34 @@ def schedules_sweep(*, now: datetime, grace: timedelta = timedelta(minutes=1)) -
         schedule_apply(schedule_id=schedule_id)
         count += 1
     return count
+
+
+def _translate(schedule: ChargingSchedule) -> Translation:
+    running = (
+        OcppTransaction.objects.filter(asset_id=schedule.asset_id, stopped_at__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return translate_for_charger(
+        stored_profile(schedule),
+        charger=charger_capabilities(schedule.asset),
+        profile_id=schedule.pk,
+        transaction_id=running,
+    )
+
+
+def _verify(schedule: ChargingSchedule, command: ChargerCommand) -> None:
+    response: Mapping[str, Any] = command.response or {}
+    if command.state != CommandState.ACCEPTED or "chargingSchedule" not in response:
+        schedule.verify_state = VerifyState.UNAVAILABLE
+        schedule.verify_notes = f"The charger gave no composite schedule ({command.error or response})."
+    else:
+        sent = (schedule.charger_request or {}).get("csChargingProfiles", {})
+        differences = composite_differences(sent=sent, composite=response, asked_at=command.sent_at)
+        schedule.verify_state = VerifyState.MISMATCH if differences else VerifyState.MATCHED
+        schedule.verify_notes = "\n".join(differences) or "The charger will follow the schedule as sent."
+    schedule.save(update_fields=["verify_state", "verify_notes"])
+
+
+def _append(notes: str, line: str) -> str:
+    return f"{notes}\n{line}".strip()

@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-half-hourly-readings": {"task": "smartcharging.axle.send_readings", "schedule": 300.0},
     # Schedules stored but not applied because their queued task was lost.
     "sweep-schedules": {"task": "chargers.sweep_schedules", "schedule": 60.0},
+    # The safety net: plugged-in cars with no schedule from Axle, or one that would miss ready-by.
+    "safety-net": {"task": "chargers.safety_net", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -241,3 +243,17 @@ AXLE_OUTBOX_BACKOFF_BASE_S = env.float("AXLE_OUTBOX_BACKOFF_BASE_S", default=5.0
 AXLE_OUTBOX_BACKOFF_CAP_S = env.float("AXLE_OUTBOX_BACKOFF_CAP_S", default=900.0)
 # How long a worker holds the events it is delivering; after that, another may take them over.
 AXLE_OUTBOX_LEASE_S = env.int("AXLE_OUTBOX_LEASE_S", default=120)
+
+# --- OCPP gateway (chargers connect to ws://OCPP_HOST:OCPP_PORT/ocpp/<charge point id>) ----------
+OCPP_HOST = env("OCPP_HOST", default="127.0.0.1")
+OCPP_PORT = env.int("OCPP_PORT", default=9000)
+# Each gateway process needs its own id: commands for a charger go through the process holding it.
+OCPP_GATEWAY_ID = env("OCPP_GATEWAY_ID", default="")  # empty: "<hostname>:<port>"
+OCPP_HEARTBEAT_INTERVAL_S = env.int("OCPP_HEARTBEAT_INTERVAL_S", default=300)
+OCPP_RESPONSE_TIMEOUT_S = env.float("OCPP_RESPONSE_TIMEOUT_S", default=30.0)
+OCPP_COMMAND_POLL_S = env.float("OCPP_COMMAND_POLL_S", default=0.25)
+OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=4)
+
+# --- Safety net -------------------------------------------------------------------------------------
+# A Smart Charging car plugged in this long with no schedule from Axle gets the platform's own plan.
+FALLBACK_AFTER_S = env.int("FALLBACK_AFTER_S", default=600)

@@ -1,0 +1,300 @@
+"""The OCPP 1.6J central system: chargers connect to ws://<host>/ocpp/<charge point id>.
+
+One asyncio process holds thousands of sockets. Database work runs in a small thread pool (the
+ORM is synchronous); messages from one charger are still handled one at a time, in order. Commands
+for chargers are rows: a loop picks up those for chargers whose socket this gateway holds, sends
+them, and records the answer; many gateways can run side by side, each sending only through its own
+sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import functools
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+from ocpp.exceptions import OCPPError
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from chargers.models import Asset, ChargerCommand, CommandAction
+from chargers.services import commands as command_service
+from chargers.services.connections import (
+    charger_admit,
+    charger_connected,
+    charger_disconnected,
+    chargers_seen,
+    configuration_recorded,
+    gateway_stopped,
+)
+from chargers.translation import ProfileRefused
+from smartcharging.services.schedule_apply import schedule_charger_answered, schedule_request
+
+from . import wire
+from .central import CentralChargePoint
+
+logger = logging.getLogger(__name__)
+_PATH = re.compile(r"^/ocpp/(?P<id>[A-Za-z0-9._:\-]{1,64})/?$")
+SUBPROTOCOL = "ocpp1.6"
+_T = TypeVar("_T")
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        gateway_id: str,
+        heartbeat_interval_s: int = 300,
+        response_timeout_s: float = 30.0,
+        command_poll_s: float = 0.25,
+        seen_flush_s: float = 15.0,
+        db_threads: int = 4,
+    ) -> None:
+        self.gateway_id = gateway_id
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.response_timeout_s = response_timeout_s
+        self.command_poll_s = command_poll_s
+        self.seen_flush_s = seen_flush_s
+        # 0 threads: run the ORM in the caller's thread (tests drive the gateway from their own thread
+        # so that it shares their database transaction).
+        self._executor = ThreadPoolExecutor(db_threads, thread_name_prefix="ocpp-db") if db_threads else None
+        self.chargers: dict[str, CentralChargePoint] = {}
+        self._admitted: dict[int, Asset] = {}
+        self._senders: dict[str, asyncio.Task[None]] = {}  # per charger: the task sending its commands
+        self._seen: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.server: Server | None = None
+
+    # The database, from async code.
+    async def db(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        if self._executor is None:
+            return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
+        call = functools.partial(_with_fresh_connection, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def seen(self, asset_id: int) -> None:
+        """Heard from a charger: its last-seen time is written in the next batch, not one UPDATE each."""
+        self._seen.add(asset_id)
+
+    # Lifecycle.
+    async def start(self, host: str, port: int) -> Server:
+        released = await self.db(gateway_stopped, gateway_id=self.gateway_id, now=_now())
+        if released:
+            logger.info("Released %d chargers this gateway held before it restarted", released)
+        self.server = await serve(
+            self._connection,
+            host,
+            port,
+            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+            process_request=self._admit,
+            ping_interval=60,
+            ping_timeout=60,
+            max_size=256 * 1024,
+        )
+        self._spawn(self._dispatch_loop())
+        self._spawn(self._seen_loop())
+        return self.server
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._flush_seen()
+        await self.db(gateway_stopped, gateway_id=self.gateway_id, now=_now())
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    @property
+    def port(self) -> int:
+        if self.server is None:
+            raise RuntimeError("The gateway is not started.")
+        return int(next(iter(self.server.sockets)).getsockname()[1])
+
+    # Connections.
+    async def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
+        match = _PATH.match(request.path.split("?", 1)[0])
+        if match is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, "Chargers connect to /ocpp/<charge point id>.\n")
+        offered = {p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")}
+        if SUBPROTOCOL not in offered:
+            return connection.respond(
+                HTTPStatus.BAD_REQUEST, "This central system speaks OCPP 1.6J only: offer subprotocol ocpp1.6.\n"
+            )
+        admission = await self.db(charger_admit, match["id"], password=_basic_password(request, match["id"]))
+        if admission.asset is None:
+            logger.warning("Refused a connection: %s", admission.refusal)
+            response = connection.respond(HTTPStatus(admission.status), admission.refusal + "\n")
+            if admission.status == HTTPStatus.UNAUTHORIZED:
+                response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
+            return response
+        self._admitted[id(connection)] = admission.asset
+        return None
+
+    async def _connection(self, connection: ServerConnection) -> None:
+        asset = self._admitted.pop(id(connection))
+        charge_point = CentralChargePoint(asset, connection, self)
+        cp_id = asset.ocpp_charge_point_id
+        previous = self.chargers.get(cp_id)
+        self.chargers[cp_id] = charge_point
+        if previous is not None:
+            await previous._connection.close(1000, "Replaced by a newer connection from the same charger.")
+        connected_at = _now()
+        resent = await self.db(charger_connected, asset, gateway_id=self.gateway_id, now=connected_at)
+        logger.info("%s connected%s", cp_id, f"; {resent} commands to send again" if resent else "")
+        try:
+            await charge_point.start()
+        except ConnectionClosed:
+            pass
+        finally:
+            if self.chargers.get(cp_id) is charge_point:
+                del self.chargers[cp_id]
+                sender = self._senders.get(cp_id)
+                if sender is not None:
+                    sender.cancel()  # its command goes back to the queue, for the next connection
+                await self.db(charger_disconnected, asset, gateway_id=self.gateway_id, now=_now())
+            logger.info("%s disconnected", cp_id)
+
+    # Commands.
+    async def _dispatch_loop(self) -> None:
+        while True:
+            try:
+                await self.dispatch_once()
+            except Exception:  # a database hiccup must not stop the loop; the rows wait
+                logger.exception("Sending commands failed; trying again")
+            await asyncio.sleep(self.command_poll_s)
+
+    async def dispatch_once(self) -> int:
+        """Start sending the due commands of every connected, idle charger; returns how many chargers."""
+        if not self.chargers:
+            return 0
+        due = await self.db(command_service.commands_due, gateway_id=self.gateway_id)
+        by_charger: dict[str, list[ChargerCommand]] = {}
+        for command in due:
+            by_charger.setdefault(command.asset.ocpp_charge_point_id, []).append(command)
+        started = 0
+        for cp_id, queued in by_charger.items():
+            if cp_id in self._senders or cp_id not in self.chargers:
+                continue
+            self._senders[cp_id] = self._spawn(self._send_all(cp_id, queued))
+            started += 1
+        return started
+
+    async def _send_all(self, cp_id: str, queued: list[ChargerCommand]) -> None:
+        try:
+            for command in queued:
+                charge_point = self.chargers.get(cp_id)
+                if charge_point is None or not await self._send(charge_point, command):
+                    return
+        finally:
+            self._senders.pop(cp_id, None)
+
+    async def _send(self, charge_point: CentralChargePoint, command: ChargerCommand) -> bool:
+        """Send one command and record the outcome; False if the socket is gone (the rest must wait)."""
+        if not await self.db(command_service.command_claim, command, gateway_id=self.gateway_id, now=_now()):
+            return True
+        try:
+            requests = await self.db(_requests_for, command)
+        except ProfileRefused as refusal:
+            await self._finish(command, error=f"The charger cannot follow it: {refusal}")
+            return True
+        await self.db(command_service.command_sent, command, request=requests[-1]["request"])
+        response: dict[str, Any] = {}
+        for step in requests:
+            try:
+                answer = await charge_point.call(wire.request_for(step["action"], step["request"]), suppress=False)
+            except (ConnectionClosed, asyncio.CancelledError):
+                # The socket dropped before the answer: the charger may or may not have acted, so the
+                # command is sent again (profiles and reads are idempotent) when it is back.
+                unsent = self.db(command_service.command_unsent, command, error="The connection dropped mid-command.")
+                await asyncio.shield(unsent)
+                return False
+            except TimeoutError:
+                await self._finish(command, error=f"No answer from the charger within {self.response_timeout_s:g} s.")
+                return True
+            except OCPPError as error:
+                await self._finish(command, error=f"The charger answered with an OCPP error: {error}")
+                return True
+            response = wire.response_as_json(answer)
+        await self.db(_answered, command, response)
+        return True
+
+    async def _finish(self, command: ChargerCommand, *, error: str) -> None:
+        await self.db(_unanswered, command, error)
+
+    # Last seen.
+    async def _seen_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.seen_flush_s)
+            try:
+                await self._flush_seen()
+            except Exception:
+                logger.exception("Recording last-seen times failed; trying again")
+
+    async def _flush_seen(self) -> None:
+        seen, self._seen = self._seen, set()
+        await self.db(chargers_seen, seen, now=_now())
+
+    def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+
+# Runs in a database thread: each is one service call (or a few that belong together).
+def _requests_for(command: ChargerCommand) -> list[dict[str, Any]]:
+    if command.action == CommandAction.SET_CHARGING_PROFILE and command.schedule_id is not None:
+        return schedule_request(command)
+    return [{"action": command.action, "request": command.payload}]
+
+
+def _answered(command: ChargerCommand, response: dict[str, Any]) -> None:
+    now = _now()
+    command_service.command_answered(command, response=response, now=now)
+    if command.action == CommandAction.GET_CONFIGURATION:
+        notes = configuration_recorded(command.asset, keys=response.get("configurationKey") or [], now=now)
+        for note in notes:
+            logger.warning("%s: %s", command.asset.ocpp_charge_point_id, note)
+    if command.schedule_id is not None:
+        schedule_charger_answered(command, now=now)
+
+
+def _unanswered(command: ChargerCommand, error: str) -> None:
+    now = _now()
+    command_service.command_unanswered(command, now=now, error=error)
+    if command.schedule_id is not None:
+        schedule_charger_answered(command, now=now)
+
+
+def _with_fresh_connection(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    close_old_connections()  # a connection the database dropped is replaced, not reused
+    return fn(*args, **kwargs)
+
+
+def _basic_password(request: Request, charge_point_id: str) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return password if user == charge_point_id else ""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
