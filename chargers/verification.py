@@ -11,8 +11,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-# Chargers round limits (to 0.1 A, to whole W); anything closer than this is the same limit.
-_TOLERANCE = {"A": 0.1, "W": 10.0}
+# Chargers round limits (to 0.1 A, whole W) and cap them at their own rating (7.4 kW is 32 A x 230 V =
+# 7,360 W to a charger that counts in amps); a difference within 1% of the limit is the same limit.
+_RELATIVE_TOLERANCE = 0.01
+_ABSOLUTE_TOLERANCE = {"A": 0.1, "W": 10.0}
+# Composite schedules start "now" with the charger's clock, to the second: boundaries a few seconds apart
+# are the same boundary.
+_TIME_TOLERANCE = timedelta(seconds=5)
 _MAX_DIFFERENCES = 5
 
 
@@ -38,13 +43,15 @@ def composite_differences(
         {window_start} | {at for at, _ in sent_periods + comp_periods if window_start < at < window_end}
     )
     differences: list[str] = []
-    for at in boundaries:
-        if at >= window_end:
-            break
-        expected, actual = _limit_at(sent_periods, at), _limit_at(comp_periods, at)
+    for at, until in zip(boundaries, [*boundaries[1:], window_end], strict=True):
+        if until - at <= _TIME_TOLERANCE:
+            continue  # the two schedules change a moment apart
+        middle = at + (until - at) / 2
+        expected, actual = _limit_at(sent_periods, middle), _limit_at(comp_periods, middle)
         if expected is None:
             continue  # the sent profile says nothing here: the charger is free to do as it likes
-        if actual is None or abs(actual - expected) > _TOLERANCE.get(unit, 10.0):
+        tolerance = max(_ABSOLUTE_TOLERANCE.get(unit, 10.0), _RELATIVE_TOLERANCE * max(abs(expected), abs(actual or 0)))
+        if actual is None or abs(actual - expected) > tolerance:
             shown = "no limit" if actual is None else f"{actual:g} {unit}"
             differences.append(
                 f"From {at:%Y-%m-%d %H:%M:%S}Z the charger will allow {shown}; we sent {expected:g} {unit}."

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from smartcharging.services import delivery, readings, schedule_apply
+from smartcharging.services.safety_net import safety_net_sweep
 
 
 @shared_task(name="smartcharging.axle.deliver_site_events", ignore_result=True)
@@ -40,3 +41,9 @@ def apply_schedule(schedule_id: int) -> None:
 def sweep_schedules() -> None:
     """Apply current schedules whose queued task was lost (broker or worker down)."""
     schedule_apply.schedules_sweep(now=timezone.now())
+
+
+@shared_task(name="chargers.safety_net", ignore_result=True)
+def safety_net() -> None:
+    """Plugged-in Smart Charging cars with no schedule from Axle, or one that would miss ready-by."""
+    safety_net_sweep(now=timezone.now())

@@ -151,6 +151,9 @@ class Gateway:
         previous = self.chargers.get(cp_id)
         self.chargers[cp_id] = charge_point
         if previous is not None:
+            sender = self._senders.get(cp_id)
+            if sender is not None:
+                sender.cancel()  # it was talking to the old socket; the new one gets the command again
             await previous._connection.close(1000, "Replaced by a newer connection from the same charger.")
         connected_at = _now()
         resent = await self.db(charger_connected, asset, gateway_id=self.gateway_id, now=connected_at)

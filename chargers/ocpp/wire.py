@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,9 @@ def response_as_json(response: Any) -> dict[str, Any]:
         return {}
     is_instance = dataclasses.is_dataclass(response) and not isinstance(response, type)
     fields = dataclasses.asdict(response) if is_instance else dict(response)
-    return {key: value for key, value in snake_to_camel_case(fields).items() if value is not None}
+    # The package reads JSON numbers with a fraction as Decimal; kept rows hold plain JSON numbers.
+    plain = json.loads(json.dumps(snake_to_camel_case(fields), default=float))
+    return {key: value for key, value in plain.items() if value is not None}
 
 
 def timestamp(value: str | None, *, default: datetime) -> datetime:

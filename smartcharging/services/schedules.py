@@ -14,7 +14,7 @@ from django.utils import timezone
 from chargers.models import Asset
 from chargers.profiles import ChargingProfile
 from smartcharging.axle.session import format_timestamp
-from smartcharging.models import ChargingSchedule, EventKind, ScheduleShape
+from smartcharging.models import ChargingSchedule, EventKind, ScheduleShape, ScheduleSource
 from smartcharging.models.schedules import ApplyState
 
 from .outbox import event_enqueue
@@ -49,6 +49,8 @@ def schedule_receive(
     raw_payload: Any,
     shape: ScheduleShape,
     envelope: Envelope | None = None,
+    source: ScheduleSource = ScheduleSource.AXLE,
+    notes: str = "",
 ) -> Received:
     """Store the schedule as the charger's current one, unless it repeats a delivery already stored.
 
@@ -94,6 +96,7 @@ def schedule_receive(
     schedule = ChargingSchedule.objects.create(
         asset=asset,
         received_at=now,
+        source=source,
         shape=shape,
         envelope_id=envelope.id if envelope else None,
         envelope_created_at=envelope.created_at if envelope else None,
@@ -114,7 +117,7 @@ def schedule_receive(
         ],
         is_current=not late,
         apply_state=ApplyState.SUPERSEDED if late else ApplyState.PENDING,
-        apply_notes="Arrived after a newer schedule; kept in the history only." if late else "",
+        apply_notes="Arrived after a newer schedule; kept in the history only." if late else notes,
     )
     if envelope is not None:
         schedule_acknowledge(schedule, status="RECEIVED", at=now)

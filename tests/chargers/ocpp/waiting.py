@@ -12,13 +12,15 @@ T = TypeVar("T")
 
 
 async def eventually(read: Callable[[], T], *, until: Callable[[T], bool], timeout_s: float = 5.0) -> T:
-    """Poll `read` (a database read, run in the test's thread) until `until` holds; the last value if not."""
+    """Poll `read` (a database read, run in the test's thread) until `until` holds; fail the test if it never does."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     value = await sync_to_async(read)()
     while not until(value) and loop.time() < deadline:
         await asyncio.sleep(0.02)
         value = await sync_to_async(read)()
+    if not until(value):
+        raise AssertionError(f"Gave up after {timeout_s} s waiting; the last value was {value!r}")
     return value
 
 
