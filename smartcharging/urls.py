@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from smartcharging.views import healthz
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="index.html"), name="index"),
+    path("", include("smartcharging.pages.urls")),  # the homeowner pages; "/" is home (or the front page)
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/axle/v1/", include("smartcharging.api.urls")),

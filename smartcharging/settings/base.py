@@ -106,7 +106,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:sign-in"  # homeowners; operators sign in at /admin/ as before
+LOGIN_REDIRECT_URL = "pages:home"
+LOGOUT_REDIRECT_URL = "accounts:sign-in"
+# Password-reset emails: printed to the console unless a real backend is configured.
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # stored and processed in UTC; pages show each site's own timezone

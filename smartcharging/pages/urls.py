@@ -1,0 +1,22 @@
+"""Homeowner pages. Chargers and homes are addressed by our own ids; each lookup is household-scoped."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("chargers/<int:pk>/plan/", views.plan, name="plan"),
+    path("chargers/<int:pk>/plan/live/", views.plan_live, name="plan-live"),
+    path("chargers/<int:pk>/needs/", views.needs, name="needs"),
+    path("chargers/<int:pk>/tonight/", views.tonight, name="tonight"),
+    path("chargers/<int:pk>/tonight/cancel/", views.tonight_cancel, name="tonight-cancel"),
+    path("chargers/<int:pk>/boost/", views.boost, name="boost"),
+    path("chargers/<int:pk>/boost/stop/", views.boost_stop, name="boost-stop"),
+    path("homes/<int:pk>/tariff/", views.tariff, name="tariff"),
+    path("homes/<int:pk>/rewards/", views.rewards, name="rewards"),
+    path("homes/<int:pk>/rewards/withdraw/", views.withdraw, name="withdraw"),
+    path("history/", views.history, name="history"),
+]

@@ -1,0 +1,21 @@
+"""Homeowner page views: thin, each starting from the signed-in user's household."""
+
+from .charger import boost, boost_stop, home, plan, plan_live
+from .history import history, rewards, withdraw
+from .needs import needs, tonight, tonight_cancel
+from .tariff import tariff
+
+__all__ = [
+    "boost",
+    "boost_stop",
+    "history",
+    "home",
+    "needs",
+    "plan",
+    "plan_live",
+    "rewards",
+    "tariff",
+    "tonight",
+    "tonight_cancel",
+    "withdraw",
+]

@@ -1,0 +1,117 @@
+"""Home (every charger at a glance), a charger's plan (live), and "Charge now"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from smartcharging.pages.charts import plan_chart
+from smartcharging.pages.formatting import clock
+from smartcharging.pages.forms import BoostForm
+from smartcharging.pages.queries import ChargerOverview, asset_for, charger_overview, household_assets
+from smartcharging.services.boost import boost_cancel, boost_start
+
+from .common import render_page, safe_next, signed_in_user
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed in: each charger's state and verdict. Signed out: what this is, and where to sign in."""
+    if not request.user.is_authenticated:
+        return render(request, "index.html")
+    user = signed_in_user(request)
+    now = timezone.now()
+    overviews = [charger_overview(asset, now=now) for asset in household_assets(user)]
+    return render_page(
+        request,
+        "pages/home.html",
+        {"overviews": overviews, "boost_form": BoostForm(), "now": now, "user_name": user.get_short_name()},
+        tab="home",
+    )
+
+
+def _plan_context(overview: ChargerOverview) -> dict[str, object]:
+    now = timezone.now()
+    chart = None
+    if overview.plan and overview.effective:
+        chart = plan_chart(
+            overview.plan,
+            ready_by=overview.effective.ready_by,
+            full_kw=overview.asset.rated_power_kw,
+            zone=overview.site.zone,
+        )
+    schedule = overview.schedule
+    # Changes when something the page shows changes: a new schedule or its state, intent, tariff.
+    version = "-".join(
+        str(part)
+        for part in (
+            schedule.pk if schedule else 0,
+            schedule.apply_state if schedule else "",
+            overview.intent.updated_at.timestamp() if overview.intent else 0,
+            overview.status.key,
+        )
+    )
+    return {"o": overview, "chart": chart, "version": version, "now": now}
+
+
+@login_required
+@require_safe
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_for(signed_in_user(request), pk)
+    overview = charger_overview(asset, now=timezone.now())
+    context = _plan_context(overview) | {"boost_form": BoostForm()}
+    return render_page(request, "pages/plan.html", context, tab="plan", asset=asset)
+
+
+@login_required
+@require_safe
+def plan_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's changing part, polled by the page every few seconds (static/js/app.js)."""
+    asset = asset_for(signed_in_user(request), pk)
+    overview = charger_overview(asset, now=timezone.now())
+    context = _plan_context(overview) | {"page_timezone": asset.site.timezone}
+    response = render(request, "pages/_plan_live.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def boost(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_for(signed_in_user(request), pk)
+    back = safe_next(request, reverse("pages:plan", args=[asset.pk]))
+    form = BoostForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how long to charge for.")
+        return redirect(back)
+    try:
+        end_at = boost_start(asset=asset, duration=timedelta(hours=form.cleaned_data["hours"]), now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(
+        request, f"Charging now until {clock(end_at, asset.site.zone)}. Your plan takes over again after that."
+    )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def boost_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = asset_for(signed_in_user(request), pk)
+    back = safe_next(request, reverse("pages:plan", args=[asset.pk]))
+    try:
+        boost_cancel(asset=asset)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Boost stopped. Your plan is back in charge.")
+    return redirect(back)
