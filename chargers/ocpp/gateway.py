@@ -207,14 +207,9 @@ class Gateway:
 
     async def _send(self, charge_point: CentralChargePoint, command: ChargerCommand) -> bool:
         """Send one command and record the outcome; False if the socket is gone (the rest must wait)."""
-        if not await self.db(command_service.command_claim, command, gateway_id=self.gateway_id, now=_now()):
-            return True
-        try:
-            requests = await self.db(_requests_for, command)
-        except ProfileRefused as refusal:
-            await self._finish(command, error=f"The charger cannot follow it: {refusal}")
-            return True
-        await self.db(command_service.command_sent, command, request=requests[-1]["request"])
+        requests = await self.db(_prepare, command, self.gateway_id)
+        if not requests:
+            return True  # taken by another gateway, or refused before sending
         response: dict[str, Any] = {}
         for step in requests:
             try:
@@ -226,17 +221,15 @@ class Gateway:
                 await asyncio.shield(unsent)
                 return False
             except TimeoutError:
-                await self._finish(command, error=f"No answer from the charger within {self.response_timeout_s:g} s.")
+                error = f"No answer from the charger within {self.response_timeout_s:g} s."
+                await self.db(_unanswered, command, error, _now())
                 return True
             except OCPPError as error:
-                await self._finish(command, error=f"The charger answered with an OCPP error: {error}")
+                await self.db(_unanswered, command, f"The charger answered with an OCPP error: {error}", _now())
                 return True
             response = wire.response_as_json(answer)
-        await self.db(_answered, command, response)
+        await self.db(_answered, command, response, _now())  # the answer's arrival time, not the write's
         return True
-
-    async def _finish(self, command: ChargerCommand, *, error: str) -> None:
-        await self.db(_unanswered, command, error)
 
     # Last seen.
     async def _seen_loop(self) -> None:
@@ -258,15 +251,26 @@ class Gateway:
         return task
 
 
-# Runs in a database thread: each is one service call (or a few that belong together).
-def _requests_for(command: ChargerCommand) -> list[dict[str, Any]]:
-    if command.action == CommandAction.SET_CHARGING_PROFILE and command.schedule_id is not None:
-        return schedule_request(command)
-    return [{"action": command.action, "request": command.payload}]
-
-
-def _answered(command: ChargerCommand, response: dict[str, Any]) -> None:
+# Each runs in a database thread as one call: a command costs two round trips to the database
+# thread pool, before and after the charger's answer, which is what bounds a burst of schedules.
+def _prepare(command: ChargerCommand, gateway_id: str) -> list[dict[str, Any]]:
+    """Claim the command and build what goes to the charger now; empty if there is nothing to send."""
     now = _now()
+    if not command_service.command_claim(command, gateway_id=gateway_id, now=now):
+        return []
+    try:
+        if command.action == CommandAction.SET_CHARGING_PROFILE and command.schedule_id is not None:
+            steps = schedule_request(command)
+        else:
+            steps = [{"action": command.action, "request": command.payload}]
+    except ProfileRefused as refusal:
+        _unanswered(command, f"The charger cannot follow it: {refusal}", now)
+        return []
+    command_service.command_sent(command, request=steps[-1]["request"])
+    return steps
+
+
+def _answered(command: ChargerCommand, response: dict[str, Any], now: datetime) -> None:
     command_service.command_answered(command, response=response, now=now)
     if command.action == CommandAction.GET_CONFIGURATION:
         notes = configuration_recorded(command.asset, keys=response.get("configurationKey") or [], now=now)
@@ -276,8 +280,7 @@ def _answered(command: ChargerCommand, response: dict[str, Any]) -> None:
         schedule_charger_answered(command, now=now)
 
 
-def _unanswered(command: ChargerCommand, error: str) -> None:
-    now = _now()
+def _unanswered(command: ChargerCommand, error: str, now: datetime) -> None:
     command_service.command_unanswered(command, now=now, error=error)
     if command.schedule_id is not None:
         schedule_charger_answered(command, now=now)
