@@ -71,7 +71,7 @@ def axle_token() -> str:
     return token
 
 
-def start_gunicorn(database_name: str, *, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(database_name: str, *, workers: int, threads: int, port: int = PORT) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "smartcharging.settings.base",
         "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database_name}",
@@ -79,13 +79,13 @@ def start_gunicorn(database_name: str, *, workers: int, threads: int) -> subproc
         "LOG_LEVEL": "ERROR",
     }
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "smartcharging.wsgi", "-b", f"127.0.0.1:{PORT}",
+        [sys.executable, "-m", "gunicorn", "smartcharging.wsgi", "-b", f"127.0.0.1:{port}",
          "-k", "gthread", "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     for _ in range(300):  # workers load the app on their first request: give them 30 s
         try:
-            if requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=5).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
                 return process
         except requests.RequestException:
             pass

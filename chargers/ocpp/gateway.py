@@ -101,6 +101,9 @@ class Gateway:
             ping_interval=60,
             ping_timeout=60,
             max_size=256 * 1024,
+            # After a gateway restart every charger reconnects at once; admitting one needs the
+            # database, so give the handshake time rather than make the charger retry (and add load).
+            open_timeout=60,
         )
         self._spawn(self._dispatch_loop())
         self._spawn(self._seen_loop())

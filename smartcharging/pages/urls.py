@@ -15,6 +15,7 @@ urlpatterns = [
     path("chargers/<int:pk>/tonight/cancel/", views.tonight_cancel, name="tonight-cancel"),
     path("chargers/<int:pk>/boost/", views.boost, name="boost"),
     path("chargers/<int:pk>/boost/stop/", views.boost_stop, name="boost-stop"),
+    path("chargers/<int:pk>/demo-car/<str:action>/", views.demo_car_move, name="demo-car"),
     path("homes/<int:pk>/tariff/", views.tariff, name="tariff"),
     path("homes/<int:pk>/rewards/", views.rewards, name="rewards"),
     path("homes/<int:pk>/rewards/withdraw/", views.withdraw, name="withdraw"),

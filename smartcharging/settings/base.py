@@ -261,3 +261,7 @@ OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=4)
 # --- Safety net -------------------------------------------------------------------------------------
 # A Smart Charging car plugged in this long with no schedule from Axle gets the platform's own plan.
 FALLBACK_AFTER_S = env.int("FALLBACK_AFTER_S", default=600)
+
+# --- Local demo -----------------------------------------------------------------------------------
+# The charger simulator's control API; when set, homeowner pages offer "plug the simulated car in".
+DEMO_SIMULATOR_URL = env("DEMO_SIMULATOR_URL", default="")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
 from chargers.ocpp.gateway import Gateway
 
@@ -28,7 +29,8 @@ class Command(BaseCommand):
             heartbeat_interval_s=settings.OCPP_HEARTBEAT_INTERVAL_S,
             response_timeout_s=settings.OCPP_RESPONSE_TIMEOUT_S,
             command_poll_s=settings.OCPP_COMMAND_POLL_S,
-            db_threads=max(1, settings.OCPP_DB_THREADS),
+            # SQLite takes one writer at a time: more threads would only queue on its lock.
+            db_threads=1 if connection.vendor == "sqlite" else max(1, settings.OCPP_DB_THREADS),
         )
         asyncio.run(self._run(gateway, options["host"], options["port"]))
 

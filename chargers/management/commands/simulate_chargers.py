@@ -33,7 +33,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--url", required=True, help="the gateway, e.g. ws://127.0.0.1:9000/ocpp (/<id> added)")
         who = parser.add_mutually_exclusive_group(required=True)
-        who.add_argument("--ids", type=_ids, help="comma-separated charge point ids, e.g. chg1,chg2")
+        who.add_argument(
+            "--ids",
+            type=_ids,
+            help="comma-separated charge point ids, each with an optional :model (chg1,chg2:a32)",
+        )
         who.add_argument("--count", type=int, help="this many chargers, named <prefix>1 ... <prefix>N")
         parser.add_argument("--prefix", default="sim-", help="with --count (default: sim-)")
         parser.add_argument("--model", choices=sorted(MODELS), default="w7", help="charger preset (default: w7)")
@@ -63,6 +67,12 @@ class Command(BaseCommand):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise CommandError(f"unknown timezone {options['timezone']!r}") from error
         ids = options["ids"] or [f"{options['prefix']}{n}" for n in range(1, options["count"] + 1)]
+        models = {}
+        for entry in ids:
+            charge_point_id, _, model = entry.partition(":")
+            if (model or options["model"]) not in MODELS:
+                raise CommandError(f"unknown model {model!r} for {charge_point_id}; known: {', '.join(sorted(MODELS))}")
+            models[charge_point_id] = MODELS[model or options["model"]]
         if not ids:
             raise CommandError("no chargers to simulate")
         clock = SimClock(speed=options["speed"])
@@ -78,7 +88,7 @@ class Command(BaseCommand):
         chargers = [
             SimulatedCharger(
                 charge_point_id,
-                MODELS[options["model"]],
+                model,
                 options["url"],
                 password=options["password"],
                 clock=clock,
@@ -86,7 +96,7 @@ class Command(BaseCommand):
                 meter_interval_s=options["meter_interval"],
                 on_event=print_event,
             )
-            for charge_point_id in ids
+            for charge_point_id, model in models.items()
         ]
         timetable = (
             Timetable(options["plug_in_at"], options["unplug_at"], zone) if options["plug_in_at"] is not None else None
@@ -105,9 +115,7 @@ class Command(BaseCommand):
         if options["control_port"] is not None:
             control = await serve_control(fleet, options["control_port"])
             self.stdout.write(f"control API on http://127.0.0.1:{options['control_port']}/chargers")
-        self.stdout.write(
-            f"{len(fleet.chargers)} {options['model']} chargers -> {options['url']} at {options['speed']}x"
-        )
+        self.stdout.write(f"{len(fleet.chargers)} chargers -> {options['url']} at {options['speed']}x")
         try:
             await fleet.run(stop, plug_in_now=options["plug_in_now"], ramp_up_s=options["ramp_up"])
         finally:

@@ -10,14 +10,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import Application
 
 from accounts.models import Household, User
 from chargers.models import Asset, RateUnits, Site
-from smartcharging.models import ChargingMode, TariffType
+from smartcharging.models import ChargingMode, Enrolment, Proposition, TariffType
+from smartcharging.services.enrolments import enrolment_request
 from smartcharging.services.intents import intent_set
 from smartcharging.services.tariffs import tariff_set
 
 DEMO_PASSWORD = "smart-charging-demo"  # noqa: S105 - a local demo account, refused in production
+# The local Axle stand-in pushes schedules with this OAuth client (Procfile.dev passes the same values).
+STANDIN_CLIENT_ID = "axle-standin-demo"
+STANDIN_CLIENT_SECRET = "smart-charging-demo-client"  # noqa: S105 - local demo only, refused in production
 
 # (email, name, address, MPAN, charge point id, make, model, kW, phases, amps, rate units)
 DEMO_HOUSEHOLDS = [
@@ -29,7 +34,10 @@ DEMO_HOUSEHOLDS = [
 
 
 class Command(BaseCommand):
-    help = "Create a demo operator and two demo households with chargers, tariffs and intents."
+    help = (
+        "Create a demo operator and two demo households with chargers, tariffs and intents, enrolled in Smart "
+        "Charging (through the outbox, so the local Axle stand-in onboards them), and the stand-in's OAuth client."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.SETTINGS_MODULE.endswith("production"):
@@ -42,6 +50,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  homeowner:  {email} / {DEMO_PASSWORD}")
 
     def _seed(self) -> None:
+        if not Application.objects.filter(client_id=STANDIN_CLIENT_ID).exists():
+            Application.objects.create(
+                name="Axle Energy (local stand-in)",
+                client_id=STANDIN_CLIENT_ID,
+                client_secret=STANDIN_CLIENT_SECRET,  # hashed on save
+                client_type=Application.CLIENT_CONFIDENTIAL,
+                authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            )
         if not User.objects.filter(email="ops@example.com").exists():
             User.objects.create_superuser("ops@example.com", DEMO_PASSWORD, full_name="Demo Operator")
         for email, name, address, mpan, cp_id, make, model, kw, phases, amps, units in DEMO_HOUSEHOLDS:
@@ -86,3 +102,5 @@ class Command(BaseCommand):
                     ready_by_local_time=time(7, 0),
                     charging_mode=ChargingMode.MAXIMISE,
                 )
+            if not Enrolment.objects.filter(site=site).exists():
+                enrolment_request(site=site, proposition=Proposition.SMART_CHARGING, email=email)

@@ -1,6 +1,6 @@
 """Homeowner page views: thin, each starting from the signed-in user's household."""
 
-from .charger import boost, boost_stop, home, plan, plan_live
+from .charger import boost, boost_stop, demo_car_move, home, plan, plan_live
 from .history import history, rewards, withdraw
 from .needs import needs, tonight, tonight_cancel
 from .tariff import tariff
@@ -8,6 +8,7 @@ from .tariff import tariff
 __all__ = [
     "boost",
     "boost_stop",
+    "demo_car_move",
     "history",
     "home",
     "needs",

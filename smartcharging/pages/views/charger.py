@@ -7,12 +7,13 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from chargers.services.demo_car import DemoCarUnavailable, demo_car
 from smartcharging.pages.charts import plan_chart
 from smartcharging.pages.formatting import clock
 from smartcharging.pages.forms import BoostForm
@@ -114,4 +115,22 @@ def boost_stop(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Boost stopped. Your plan is back in charge.")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def demo_car_move(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The local demo's simulated car, plugged in or out from the page."""
+    asset = asset_for(signed_in_user(request), pk)
+    back = safe_next(request, reverse("pages:plan", args=[asset.pk]))
+    if action not in ("plug-in", "unplug"):
+        raise Http404("No such action.")
+    try:
+        demo_car(asset, "plug-in" if action == "plug-in" else "unplug")
+    except DemoCarUnavailable as error:
+        messages.error(request, str(error))
+    else:
+        done = "plugged in: Axle's plan will appear here in a few seconds" if action == "plug-in" else "unplugged"
+        messages.success(request, f"Simulated car {done}.")
     return redirect(back)

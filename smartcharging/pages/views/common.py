@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 from chargers.models import Asset, Site
+from chargers.services.demo_car import demo_car_enabled
 from smartcharging.pages.queries import household_assets
 
 
@@ -48,6 +49,7 @@ def render_page(
             "nav_site": nav_site,
             "household_assets": assets,
             "page_timezone": zone,
+            "demo_car": demo_car_enabled(),
             **context,
         },
         status=status,
