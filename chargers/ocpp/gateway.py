@@ -187,7 +187,8 @@ class Gateway:
         """Start sending the due commands of every connected, idle charger; returns how many chargers."""
         if not self.chargers:
             return 0
-        due = await self.db(command_service.commands_due, gateway_id=self.gateway_id)
+        busy = [self.chargers[cp_id].asset.pk for cp_id in self._senders if cp_id in self.chargers]
+        due = await self.db(command_service.commands_due, gateway_id=self.gateway_id, busy_asset_ids=busy)
         by_charger: dict[str, list[ChargerCommand]] = {}
         for command in due:
             by_charger.setdefault(command.asset.ocpp_charge_point_id, []).append(command)

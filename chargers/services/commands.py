@@ -7,12 +7,12 @@ before the answer: it is sent again when the charger reconnects, to this gateway
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, When
 
 from chargers.models import Asset, ChargerCommand, CommandAction, CommandState
 
@@ -56,16 +56,17 @@ def command_enqueue(
         )
 
 
-def commands_due(
-    *, gateway_id: str, charge_point_ids: set[str] | None = None, limit: int = 500
-) -> list[ChargerCommand]:
-    """Pending commands for chargers connected to this gateway, oldest first."""
+def commands_due(*, gateway_id: str, busy_asset_ids: Collection[int] = (), limit: int = 500) -> list[ChargerCommand]:
+    """Pending commands for chargers connected to this gateway and not busy with another, oldest first.
+
+    Checking a schedule (GetCompositeSchedule) waits behind commands that change what a charger does:
+    in a burst of new schedules, every charger gets its new profile before any is verified.
+    """
     due = ChargerCommand.objects.filter(
         state=CommandState.PENDING, asset__state__gateway_id=gateway_id, asset__state__connected=True
-    )
-    if charge_point_ids is not None:
-        due = due.filter(asset__ocpp_charge_point_id__in=charge_point_ids)
-    return list(due.select_related("asset").order_by("created_at", "id")[:limit])
+    ).exclude(asset_id__in=busy_asset_ids)
+    verification_last = Case(When(action=CommandAction.GET_COMPOSITE_SCHEDULE, then=1), default=0)
+    return list(due.select_related("asset").order_by(verification_last, "created_at", "id")[:limit])
 
 
 def command_claim(command: ChargerCommand, *, gateway_id: str, now: datetime) -> bool:
