@@ -97,7 +97,8 @@ def parse_windows(text: str) -> list[Window]:
 
 
 def _refuse_overlaps(windows: list[Window]) -> None:
-    owned = sorted((seg, window) for window in windows for seg in window.segments())
+    # Sorted by the segment alone: two equal segments must not fall back to comparing their windows.
+    owned = sorted(((seg, window) for window in windows for seg in window.segments()), key=lambda pair: pair[0])
     for (prev, prev_window), (seg, window) in pairwise(owned):
         if seg.start < prev.end:
             raise ValidationError(

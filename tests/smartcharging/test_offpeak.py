@@ -53,6 +53,10 @@ def test_stored_form_keeps_the_windows_as_entered():
             "00:30-04:30, 01:00-02:00",
             "The off-peak windows 00:30-04:30 and 01:00-02:00 overlap; enter each part of the day only once.",
         ),
+        (
+            "01:00-00:30, 00:00-00:30",  # two windows sharing a stretch after midnight
+            "The off-peak windows 01:00-00:30 and 00:00-00:30 overlap; enter each part of the day only once.",
+        ),
         ("11pm-5am", "'11pm-5am' is not an off-peak window; write each as start-end, e.g. 23:30-05:30."),
         ("23:30", "'23:30' is not an off-peak window; write each as start-end, e.g. 23:30-05:30."),
         (
