@@ -15,7 +15,7 @@ from typing import Any, cast
 from django.db import transaction
 from django.utils import timezone
 
-from chargers.models import ChargerCommand, CommandAction, CommandState, OcppTransaction
+from chargers.models import ChargerCommand, ChargerState, CommandAction, CommandState, OcppTransaction
 from chargers.services.commands import command_enqueue
 from chargers.translation import ProfileRefused, Translation, translate_for_charger
 from chargers.verification import composite_differences
@@ -67,7 +67,7 @@ def schedule_request(command: ChargerCommand) -> list[dict[str, Any]]:
     Raises ProfileRefused if the charger (as it reported itself since) cannot follow it.
     """
     schedule = ChargingSchedule.objects.select_related("asset").get(commands=command)
-    set_request = _translate(schedule).request
+    set_request = _still_valid(schedule) or _translate(schedule).request
     profile = cast(dict[str, Any], set_request["csChargingProfiles"])
     steps: list[dict[str, Any]] = [{"action": "SetChargingProfile", "request": set_request}]
     if profile["chargingProfilePurpose"] == "TxProfile":
@@ -117,18 +117,37 @@ def schedules_sweep(*, now: datetime, grace: timedelta = timedelta(minutes=1)) -
     return count
 
 
-def _translate(schedule: ChargingSchedule) -> Translation:
-    running = (
-        OcppTransaction.objects.filter(asset_id=schedule.asset_id, stopped_at__isnull=True)
-        .values_list("pk", flat=True)
-        .first()
+def _running_transaction(asset_id: int) -> int | None:
+    return (
+        OcppTransaction.objects.filter(asset_id=asset_id, stopped_at__isnull=True).values_list("pk", flat=True).first()
     )
+
+
+def _translate(schedule: ChargingSchedule) -> Translation:
     return translate_for_charger(
         stored_profile(schedule),
         charger=charger_capabilities(schedule.asset),
         profile_id=schedule.pk,
-        transaction_id=running,
+        transaction_id=_running_transaction(schedule.asset_id),
     )
+
+
+def _still_valid(schedule: ChargingSchedule) -> dict[str, object] | None:
+    """The request translated when the schedule was applied, if nothing it depends on has changed since.
+
+    Translating again costs a schema validation; in a burst of re-plans that is the gateway's time. It
+    depends on the running transaction, and on the charger's configuration, read at its boot.
+    """
+    request = schedule.charger_request
+    if not request:
+        return None
+    config_read_at = (
+        ChargerState.objects.filter(asset_id=schedule.asset_id).values_list("config_read_at", flat=True).first()
+    )
+    if config_read_at is None or config_read_at > schedule.received_at:
+        return None
+    sent_for = request.get("csChargingProfiles", {}).get("transactionId")
+    return cast(dict[str, object], request) if sent_for == _running_transaction(schedule.asset_id) else None
 
 
 def _verify(schedule: ChargingSchedule, command: ChargerCommand) -> None:
