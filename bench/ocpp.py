@@ -52,6 +52,7 @@ def child_env(database: str, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "smartcharging.settings.base",
         "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}",
         "LOG_LEVEL": "WARNING",
+        "DJANGO_CONN_MAX_AGE": "60",  # persistent connections, as in production
         **extra,
     }
 
@@ -98,7 +99,7 @@ def simulators(ids: list[str], env: dict[str, str], log: Path, *, ramp_up_s: flo
 def connections(args: argparse.Namespace, database: str, logs: Path) -> None:
     ids = [f"{PREFIX}{i:06d}" for i in range(args.chargers)]
     gateway = start([sys.executable, "manage.py", "run_ocpp", "--port", str(OCPP_PORT)],
-                    child_env(database, OCPP_DB_THREADS="8"), logs / "gateway.log")  # fmt: skip
+                    child_env(database), logs / "gateway.log")  # fmt: skip
     time.sleep(5)
     idle_mb = rss_mb(gateway.pid)
     fleet = simulators(ids, child_env(database), logs / "fleet.log", ramp_up_s=args.chargers / args.connect_rate)

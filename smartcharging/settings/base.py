@@ -256,7 +256,7 @@ OCPP_GATEWAY_ID = env("OCPP_GATEWAY_ID", default="")  # empty: "<hostname>:<port
 OCPP_HEARTBEAT_INTERVAL_S = env.int("OCPP_HEARTBEAT_INTERVAL_S", default=300)
 OCPP_RESPONSE_TIMEOUT_S = env.float("OCPP_RESPONSE_TIMEOUT_S", default=30.0)
 OCPP_COMMAND_POLL_S = env.float("OCPP_COMMAND_POLL_S", default=0.25)
-OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=4)
+OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=16)
 
 # --- Safety net -------------------------------------------------------------------------------------
 # A Smart Charging car plugged in this long with no schedule from Axle gets the platform's own plan.
