@@ -172,7 +172,7 @@ def _marker(at: datetime, text: str, t0: datetime, t1: datetime, x: Callable[[da
 def _hour_ticks(t0: datetime, t1: datetime, x: Callable[[datetime], float], zone: ZoneInfo) -> tuple[Label, ...]:
     """Whole hours on the site's clock, every 1, 2 or 3 hours so the labels never touch on a phone."""
     hours = (t1 - t0) / timedelta(hours=1)
-    step = 1 if hours <= 6 else 2 if hours <= 13 else 3
+    step = 1 if hours <= 6 else 2 if hours <= 12 else 3 if hours <= 18 else 4 if hours <= 24 else 6
     ticks = []
     at = t0.astimezone(zone).replace(minute=0, second=0, microsecond=0)
     while at <= t1:
