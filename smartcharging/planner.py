@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeVar, get_args
@@ -521,3 +521,48 @@ def _kwh(value: Decimal) -> str:
 
 def _pence(value: Decimal) -> str:
     return f"{value.normalize():f}p"
+
+
+def plan_with_boost(request: PlanRequest, *, boost_until: datetime, stack_level: int = AXLE_STACK_LEVEL) -> Plan:
+    """A "charge now" boost: full power from the start until `boost_until`, then the plan for what is left.
+
+    The energy the boost delivers counts towards the need, so the night's plan only adds the rest.
+    """
+    start = request.start.astimezone(UTC)
+    boost_end = min(boost_until.astimezone(UTC), request.ready_by.astimezone(UTC))
+    if boost_end <= start:
+        return plan_charging(request, stack_level=stack_level)
+    boost_s = _whole_seconds(boost_end - start)
+    power = _decimal(request.power_kw, "power_kw")
+    boosted_kwh = power * boost_s / 3600
+    periods = [SchedulePeriod(0, NO_LIMIT_W, 1)]
+    reasons = [f"Charge now: full power until {_clock(boost_end, request.zone)} ({boosted_kwh:.1f} kWh)."]
+    if (request.ready_by - boost_end).total_seconds() >= 1:
+        left_kwh = max(Decimal(0), _decimal(request.energy_kwh, "energy_kwh") - boosted_kwh)
+        rest = plan_charging(replace(request, start=boost_end, energy_kwh=left_kwh), stack_level=stack_level)
+        periods += [SchedulePeriod(p.start_period_s + boost_s, p.limit, p.number_phases) for p in rest.profile.periods]
+        reasons += list(rest.reasons)
+        planned, shortfall = boosted_kwh + rest.planned_kwh, rest.shortfall_kwh
+    else:
+        rest, planned = None, boosted_kwh
+        shortfall = max(Decimal(0), _decimal(request.energy_kwh, "energy_kwh") - boosted_kwh)
+    merged = [p for i, p in enumerate(periods) if i == 0 or p.limit != periods[i - 1].limit]
+    profile = replace(
+        plan_charging(request, stack_level=stack_level).profile,
+        periods=tuple(merged),
+    )
+    need = _decimal(request.energy_kwh, "energy_kwh")
+    if boosted_kwh >= need:
+        reaches: datetime | None = start + timedelta(seconds=math.ceil(need * 3600 / power))
+    else:
+        reaches = None if rest is None else rest.reaches_kwh_at
+    return Plan(
+        profile=profile,
+        planned_kwh=planned,
+        reaches_kwh_at=reaches,
+        shortfall_kwh=shortfall,
+        uses_peak=True,  # a boost charges whatever the price
+        charging=((start, boost_end), *(rest.charging if rest else ())),
+        cost_pence=None,
+        reasons=tuple(reasons),
+    )

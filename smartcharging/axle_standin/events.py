@@ -155,7 +155,7 @@ def plug_out(app: StandIn, request: Request) -> Response:
 
 
 def charge_now(app: StandIn, request: Request) -> Response:
-    """The user's boost. Recorded only: the charger already follows the user, and Axle plans around it."""
+    """The user's boost: Axle re-plans, full power until `end_at`, then the night's plan."""
     raw = request.json()
     body = Obj.body(raw)
     end_at = body.instant("end_at")
@@ -163,7 +163,10 @@ def charge_now(app: StandIn, request: Request) -> Response:
     with app.state.lock:
         asset = _asset(app, request)
         asset["boost_until"] = iso(end_at) if end_at else None
-        return _record(app, asset, "charge-now", raw)
+        response = _record(app, asset, "charge-now", raw)
+        if asset["plugged_in"]:
+            app.replan(asset["asset_id"], "charge-now")
+        return response
 
 
 def charge_now_deleted(app: StandIn, request: Request) -> Response:
@@ -171,8 +174,11 @@ def charge_now_deleted(app: StandIn, request: Request) -> Response:
     Obj.body(raw)
     with app.state.lock:
         asset = _asset(app, request)
-        asset["boost_until"] = None
-        return _record(app, asset, "charge-now-deleted", raw)
+        was_boosting, asset["boost_until"] = asset["boost_until"] is not None, None
+        response = _record(app, asset, "charge-now-deleted", raw)
+        if was_boosting and asset["plugged_in"]:
+            app.replan(asset["asset_id"], "charge-now-deleted")
+        return response
 
 
 # --- Flex Lite and acknowledgements ----------------------------------------------------------------

@@ -8,7 +8,8 @@ only gathers its inputs, by these rules:
 - ready-by: the next `ready_by_local_time` in that timezone after the plug-in, or after now if that
   one has passed; without a local time, the deprecated `ready_by` instant;
 - energy, mode, may_charge_peak: the last intent (no intent: no plan);
-- power: the plug-in's `vehicle.charging_rate_kw`, else the asset's `properties.power_kw`, else 7.4 kW.
+- power: the plug-in's `vehicle.charging_rate_kw`, else the asset's `properties.power_kw`, else 7.4 kW;
+- a boost (charge-now until `end_at`): full power until then, the plan for the rest after.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from zoneinfo import ZoneInfo
 
 from smartcharging import offpeak
 from smartcharging.localtime import next_occurrence
-from smartcharging.planner import MAXIMISE, ChargingMode, Plan, PlanRequest, plan_charging, profile_to_axle_json
+from smartcharging.planner import (
+    MAXIMISE,
+    ChargingMode,
+    Plan,
+    PlanRequest,
+    plan_charging,
+    plan_with_boost,
+    profile_to_axle_json,
+)
 
 from .state import AssetRecord, parse_iso
 
@@ -63,7 +72,8 @@ def plan_for(asset: AssetRecord, *, now: datetime, default_power_kw: float = DEF
         mode=cast(ChargingMode, intent.get("charging_mode") or MAXIMISE),
         may_charge_peak=bool(intent.get("may_charge_peak")),
     )
-    plan = plan_charging(request)
+    boost_until = parse_iso(asset["boost_until"]) if asset["boost_until"] else None
+    plan = plan_with_boost(request, boost_until=boost_until) if boost_until else plan_charging(request)
     return Planned(plan=plan, request=request, profile=profile_to_axle_json(plan.profile))
 
 

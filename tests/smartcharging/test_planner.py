@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -22,6 +23,7 @@ from smartcharging.planner import (
     PlanRequest,
     off_peak_intervals,
     plan_charging,
+    plan_with_boost,
     profile_to_axle_json,
 )
 
@@ -513,3 +515,20 @@ def test_off_peak_intervals_hold_exactly_the_instants_the_wall_clock_is_in_a_win
         instant = start + timedelta(minutes=minute, seconds=30)
         in_window = any(w.contains(instant.astimezone(zone).time()) for w in wins)
         assert in_window == any(a <= instant < b for a, b in intervals)
+
+
+def test_a_boost_charges_at_once_and_the_night_plans_only_what_is_left():
+    plan = plan_with_boost(request(mode=MINIMISE), boost_until=utc(2026, 4, 14, 23))
+    # 7.4 kWh in the boost hour (peak time, whatever the price); 22.6 kWh left, earliest off-peak first.
+    left_s = math.ceil(Decimal("22.6") / Decimal("7.4") * 3600 / 60) * 60
+    assert periods(plan) == [(0, 99999.0), (3600, 0.0), (5400, 99999.0), (5400 + left_s, 0.0)]
+    assert plan.planned_kwh >= 30
+    assert plan.shortfall_kwh == 0
+    assert plan.reasons[0] == "Charge now: full power until 23:00 (7.4 kWh)."
+
+
+def test_a_boost_past_ready_by_stops_at_ready_by_and_a_finished_one_changes_nothing():
+    long = plan_with_boost(request(mode=MINIMISE), boost_until=utc(2026, 4, 15, 9))
+    assert periods(long) == [(0, 99999.0)]
+    assert long.profile.duration_s == 32400
+    assert plan_with_boost(request(), boost_until=utc(2026, 4, 14, 21)) == plan_charging(request())

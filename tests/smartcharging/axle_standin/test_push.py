@@ -235,3 +235,25 @@ def test_refused_client_credentials_fail_at_once(make_standin, settings, live_se
     assert push["status"] == "failed"
     assert [a["status_code"] for a in push["attempts"]] == [401]
     assert "access_token" not in str(push["attempts"])
+
+
+def test_charge_now_replans_full_power_until_its_end_then_the_night_and_cancelling_replans_again(standin, charger):
+    client.plug_in(asset_id=charger.axle_asset_id)
+    pushes_done(standin)
+    boost_end = PLUGGED_IN_AT + timedelta(hours=1)  # 22:00 -> 23:00, 7.4 kWh at peak time
+    client.charge_now(asset_id=charger.axle_asset_id, end_at=boost_end)
+    pushes = pushes_done(standin)
+    assert [push["trigger"] for push in pushes] == ["plug-in", "charge-now"]
+    current = ChargingSchedule.objects.get(asset=charger, is_current=True)
+    # Full power for the hour, paused until off-peak at 23:30, full power to 05:30 (maximise), then paused.
+    assert [(p["start_period_s"], p["limit"]) for p in current.periods] == [
+        (0, 99999.0),
+        (3600, 0.0),
+        (5400, 99999.0),
+        (27000, 0.0),
+    ]
+    client.charge_now_deleted(asset_id=charger.axle_asset_id)
+    pushes = pushes_done(standin)
+    assert [push["trigger"] for push in pushes] == ["plug-in", "charge-now", "charge-now-deleted"]
+    current = ChargingSchedule.objects.get(asset=charger, is_current=True)
+    assert [(p["start_period_s"], p["limit"]) for p in current.periods] == [(0, 0.0), (5400, 99999.0), (27000, 0.0)]
