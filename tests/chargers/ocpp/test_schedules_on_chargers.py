@@ -188,3 +188,19 @@ def test_commands_queued_while_the_gateway_was_down_are_sent_when_it_is_back(axl
     assert schedule.apply_state == ApplyState.APPLIED
     assert [p["chargingProfileId"] for p in installed] == [schedule.pk]
     assert ChargerCommand.objects.get(schedule=schedule, action=CommandAction.SET_CHARGING_PROFILE).gateway_id == "gw-b"
+
+
+def test_when_the_car_leaves_axle_hears_its_schedule_was_executed_once(axle_api, smart_charger, profile):
+    async def scenario():
+        async with gateway_running() as gateway, charger_running(gateway, smart_charger) as car:
+            await car.plug_in(car_max_kw=7.4)
+            await eventually(lambda: car.transaction_id, until=bool)
+            schedule = await db(lambda: push(axle_api, smart_charger, envelope(tonight_profile(profile))))
+            await eventually(lambda: schedule_now(schedule), until=lambda s: s.apply_state == ApplyState.APPLIED)
+            await car.unplug()  # StopTransaction (EVDisconnected) and "Available": two reports of one unplug
+            await eventually(
+                lambda: ChargerState.objects.get(asset=smart_charger), until=lambda s: s.connector_status == "Available"
+            )
+            return await db(lambda: callbacks(smart_charger))
+
+    assert async_to_sync(scenario)() == ["RECEIVED", "ACCEPTED", "EXECUTED"]
