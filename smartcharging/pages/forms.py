@@ -31,6 +31,24 @@ def _number_input(**attrs: str) -> forms.NumberInput:
     return forms.NumberInput(attrs={"inputmode": "decimal", **attrs})
 
 
+def _kwh_to_add_field() -> forms.DecimalField:
+    """The "kWh to add" box, the same in the routine and in tonight's change."""
+    return forms.DecimalField(
+        label="kWh to add",
+        required=False,
+        min_value=Decimal("0.5"),
+        max_value=MAX_ENERGY_KWH,
+        decimal_places=1,
+        widget=_number_input(step="0.5", min="0.5", max="200"),
+        error_messages={
+            "min_value": "Enter at least 0.5 kWh.",
+            "max_value": "That's more than any car battery holds: enter 200 kWh or less.",
+            "max_decimal_places": "Use at most one decimal place, e.g. 12.5.",
+            "invalid": "Enter a number of kWh, e.g. 30.",
+        },
+    )
+
+
 def show_service_errors(form: forms.BaseForm, error: ValidationError, *, fields: dict[str, str]) -> None:
     """Put a service's ValidationError on the form: model field names mapped to form fields."""
     if hasattr(error, "error_dict"):
@@ -49,20 +67,7 @@ class IntentForm(forms.Form):
     amount_in = forms.ChoiceField(
         choices=[("kwh", "kWh"), ("range", "Miles or km")], initial="kwh", widget=forms.RadioSelect
     )
-    energy_kwh = forms.DecimalField(
-        label="kWh to add",
-        required=False,
-        min_value=Decimal("0.5"),
-        max_value=MAX_ENERGY_KWH,
-        decimal_places=1,
-        widget=_number_input(step="0.5", min="0.5", max="200"),
-        error_messages={
-            "min_value": "Enter at least 0.5 kWh.",
-            "max_value": "That's more than any car battery holds: enter 200 kWh or less.",
-            "max_decimal_places": "Use at most one decimal place, e.g. 12.5.",
-            "invalid": "Enter a number of kWh, e.g. 30.",
-        },
-    )
+    energy_kwh = _kwh_to_add_field()
     distance = forms.DecimalField(
         label="Range to add",
         required=False,
@@ -145,19 +150,7 @@ class TonightForm(forms.Form):
     """A one-off change for the next charge; the routine is kept."""
 
     ready_by = forms.TimeField(label="Ready by", widget=_time_input(), error_messages=TIME_ERRORS)
-    energy_kwh = forms.DecimalField(
-        label="kWh to add",
-        required=False,
-        min_value=Decimal("0.5"),
-        max_value=MAX_ENERGY_KWH,
-        decimal_places=1,
-        widget=_number_input(step="0.5", min="0.5", max="200"),
-        error_messages={
-            "min_value": "Enter at least 0.5 kWh.",
-            "max_value": "That's more than any car battery holds: enter 200 kWh or less.",
-            "invalid": "Enter a number of kWh, e.g. 30.",
-        },
-    )
+    energy_kwh = _kwh_to_add_field()
 
 
 TARIFF_TYPES = [
