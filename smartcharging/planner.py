@@ -36,13 +36,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Literal, TypeVar, get_args
+from typing import TypeVar, get_args
 from zoneinfo import ZoneInfo
 
 from chargers.profiles import NO_LIMIT_W, ChargingProfile, SchedulePeriod
 from smartcharging import offpeak
+from smartcharging.axle.types import ChargingMode  # Axle's two modes, defined once with the client's types
 
-ChargingMode = Literal["maximise_charging_time", "minimise_charging_time"]
 MAXIMISE: ChargingMode = "maximise_charging_time"
 MINIMISE: ChargingMode = "minimise_charging_time"
 AXLE_STACK_LEVEL = 1100  # what Axle sends; the platform lowers it for the charger when translating

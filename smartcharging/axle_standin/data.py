@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import quote
+
+from chargers.halfhours import HALF_HOUR
+from smartcharging.axle.types import ReadingLabel
 
 from . import rewards
 from .faults import Faults
@@ -22,15 +25,7 @@ from .web import ApiError, Request, Response
 if TYPE_CHECKING:
     from .app import StandIn
 
-LABELS = (
-    "charger_consumption_energy_kwh",
-    "charger_lifetime_consumption_energy_kwh",
-    "boundary_import_kw",
-    "boundary_lifetime_import_energy_kwh",
-    "boundary_lifetime_export_energy_kwh",
-    "provisional_consumption_kwh",
-)
-HALF_HOUR = timedelta(minutes=30)
+LABELS = get_args(ReadingLabel)  # the labels our client's types already list, from Axle's docs
 WITHDRAWAL_LINK_LIFETIME = timedelta(minutes=60)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -103,13 +103,7 @@ def tariff_update(app: StandIn, request: Request) -> Response:
     body = Obj.body(raw)
     tariff = read_tariff(body.child("tariff"))
     body.errors.check()
-    with app.state.lock:
-        asset = _asset(app, request)
-        changed, asset["tariff"] = asset["tariff"] != tariff, tariff
-        response = _record(app, asset, "tariff-update", raw)
-        if changed and asset["plugged_in"]:
-            app.replan(asset["asset_id"], "tariff-update")
-        return response
+    return _store_and_replan(app, request, raw, key="tariff", value=tariff, kind="tariff-update")
 
 
 def intent(app: StandIn, request: Request) -> Response:
@@ -117,12 +111,19 @@ def intent(app: StandIn, request: Request) -> Response:
     body = Obj.body(raw)
     new = read_intent(body.child("intent"))
     body.errors.check()
+    return _store_and_replan(app, request, raw, key="intent", value=new, kind="intent")
+
+
+def _store_and_replan(
+    app: StandIn, request: Request, raw: Any, *, key: Literal["tariff", "intent"], value: Any, kind: str
+) -> Response:
+    """Keep the asset's new tariff or intent; a change while a car is plugged in makes Axle plan again."""
     with app.state.lock:
         asset = _asset(app, request)
-        changed, asset["intent"] = asset["intent"] != new, new
-        response = _record(app, asset, "intent", raw)
+        changed, asset[key] = asset[key] != value, value
+        response = _record(app, asset, kind, raw)
         if changed and asset["plugged_in"]:
-            app.replan(asset["asset_id"], "intent")
+            app.replan(asset["asset_id"], kind)
         return response
 
 

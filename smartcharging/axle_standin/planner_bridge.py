@@ -21,10 +21,10 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from smartcharging import offpeak
+from smartcharging.axle.types import ChargingMode
 from smartcharging.localtime import next_occurrence
 from smartcharging.planner import (
     MAXIMISE,
-    ChargingMode,
     Plan,
     PlanRequest,
     plan_charging,
