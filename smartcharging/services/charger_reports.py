@@ -14,11 +14,8 @@ from django.db import transaction
 
 from chargers.models import Asset, ChargerState, OcppTransaction
 from chargers.services.metering import meter_samples_record
-from smartcharging.models import ChargingSchedule, ScheduleSource
-from smartcharging.models.schedules import ApplyState
 
 from .plugs import charger_plugged_in, charger_unplugged
-from .schedules import schedule_acknowledge
 
 # OCPP 1.6 ChargePointStatus values that mean a car is (or is not) connected to the connector.
 PLUGGED_IN = frozenset({"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing"})
@@ -40,8 +37,7 @@ def status_reported(asset: Asset, *, connector_id: int, status: str, at: datetim
         charger_plugged_in(asset=asset, at=at)
         return "plug-in"
     if status in UNPLUGGED:
-        if charger_unplugged(asset=asset, at=at) is not None:
-            _report_executed(asset, at=at)
+        charger_unplugged(asset=asset, at=at)
         _stop_running(asset, at=at, meter_stop_wh=None, reason="EVDisconnected")
         return "plug-out"
     return ""
@@ -81,23 +77,14 @@ def transaction_stopped(
         stopped.meter_stop_wh, stopped.stop_reason = meter_stop_wh, reason[:20]
         stopped.save(update_fields=["stopped_at", "meter_stop_wh", "stop_reason"])
     meter_samples_record(asset=asset, samples=[(at, meter_stop_wh)])
-    if reason == "EVDisconnected" and charger_unplugged(asset=asset, at=at) is not None:
-        _report_executed(asset, at=at)
+    if reason == "EVDisconnected":
+        charger_unplugged(asset=asset, at=at)
     return stopped
 
 
 def meter_values_reported(asset: Asset, *, samples: Sequence[tuple[datetime, float]]) -> int:
     """Energy register readings from MeterValues (or a transaction's start and stop)."""
     return meter_samples_record(asset=asset, samples=samples)
-
-
-def _report_executed(asset: Asset, *, at: datetime) -> None:
-    """The session the charger's schedule was for has ended: tell Axle it was carried out (EXECUTED)."""
-    applied = ChargingSchedule.objects.filter(
-        asset=asset, is_current=True, apply_state=ApplyState.APPLIED, source=ScheduleSource.AXLE
-    ).first()
-    if applied is not None:
-        schedule_acknowledge(applied, status="EXECUTED", at=at)
 
 
 def _stop_running(asset: Asset, *, at: datetime, meter_stop_wh: float | None, reason: str) -> None:

@@ -10,10 +10,12 @@ from django.db import transaction
 
 from chargers.models import Asset, PlugSession
 from smartcharging.axle.payloads import intent_payload, tariff_payload, to_json
-from smartcharging.models import ChargingIntent, EventKind, Tariff
+from smartcharging.models import ChargingIntent, ChargingSchedule, EventKind, ScheduleSource, Tariff
+from smartcharging.models.schedules import ApplyState
 from smartcharging.selectors import site_follows_smart_charging
 
 from .outbox import event_enqueue
+from .schedules import schedule_acknowledge
 
 
 @transaction.atomic
@@ -56,4 +58,14 @@ def charger_unplugged(*, asset: Asset, at: datetime) -> PlugSession | None:
     session.save(update_fields=["plugged_out_at"])
     if site_follows_smart_charging(asset.site_id):
         event_enqueue(site=asset.site, asset=asset, kind=EventKind.PLUG_OUT, payload={})
+        _report_executed(asset, at=session.plugged_out_at)
     return session
+
+
+def _report_executed(asset: Asset, *, at: datetime) -> None:
+    """The session Axle's applied schedule was for has ended: tell Axle it was carried out (EXECUTED)."""
+    applied = ChargingSchedule.objects.filter(
+        asset=asset, is_current=True, apply_state=ApplyState.APPLIED, source=ScheduleSource.AXLE
+    ).first()
+    if applied is not None:
+        schedule_acknowledge(applied, status="EXECUTED", at=at)
