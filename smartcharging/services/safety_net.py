@@ -16,6 +16,7 @@ from django.conf import settings
 
 from chargers.models import PlugSession
 from smartcharging.models import ChargingIntent, ChargingSchedule, ScheduleShape, ScheduleSource, Tariff
+from smartcharging.plan import PlanSummary
 from smartcharging.planner import Plan, PlanRequest, plan_charging, profile_to_axle_json
 from smartcharging.selectors import intent_effective, schedule_plan, smart_charging_site_ids
 
@@ -48,7 +49,7 @@ def safety_net_check(session: PlugSession, *, now: datetime) -> Verdict:
     current = ChargingSchedule.objects.filter(asset=asset, is_current=True).select_related("asset__site").first()
     if current is not None and current.source == ScheduleSource.FALLBACK:
         return Verdict(session, "")  # already on our own plan; Axle's next schedule replaces it
-    reason = _reason(session, current, now=now)
+    reason, summary = _reason(session, current, now=now)
     if not reason:
         return Verdict(session, "")
     tariff = Tariff.objects.filter(site_id=asset.site_id).first()
@@ -67,7 +68,7 @@ def safety_net_check(session: PlugSession, *, now: datetime) -> Verdict:
             off_peak_rate_pence=tariff.off_peak_rate_pence if tariff else None,
         )
     )
-    if current is not None and not _better(plan, current, now=now):
+    if current is not None and not _better(plan, summary or schedule_plan(current, now=now)):
         return Verdict(session, f"{reason} The platform's plan would not do better; Axle's stays.")
     notes = "\n".join([f"Fallback: {reason}", *plan.reasons])
     profile_json = profile_to_axle_json(plan.profile)
@@ -83,22 +84,23 @@ def safety_net_check(session: PlugSession, *, now: datetime) -> Verdict:
     return Verdict(session, reason, received.schedule)
 
 
-def _reason(session: PlugSession, current: ChargingSchedule | None, *, now: datetime) -> str:
+def _reason(session: PlugSession, current: ChargingSchedule | None, *, now: datetime) -> tuple[str, PlanSummary | None]:
+    """Why the car needs the platform's plan ("" if it does not), with Axle's schedule's summary if read."""
     waited = now - session.plugged_in_at
     if current is None or current.received_at < session.plugged_in_at:
         if waited < timedelta(seconds=settings.FALLBACK_AFTER_S):
-            return ""
+            return "", None
         minutes = int(waited.total_seconds() // 60)
-        return f"No schedule from Axle {minutes} minutes after the car was plugged in."
+        return f"No schedule from Axle {minutes} minutes after the car was plugged in.", None
     summary = schedule_plan(current, now=now)
     if summary is None or summary.meets_ready_by:
-        return ""
-    return f"Axle's schedule would not deliver the {summary.target_kwh:.1f} kWh asked for by the ready-by time."
+        return "", summary
+    reason = f"Axle's schedule would not deliver the {summary.target_kwh:.1f} kWh asked for by the ready-by time."
+    return reason, summary
 
 
-def _better(plan: Plan, current: ChargingSchedule, *, now: datetime) -> bool:
-    """Whether our plan gets the car nearer its target than Axle's schedule does."""
-    summary = schedule_plan(current, now=now)
+def _better(plan: Plan, summary: PlanSummary | None) -> bool:
+    """Whether our plan gets the car nearer its target than Axle's schedule (`summary`) does."""
     if summary is None:
         return True
     axle_shortfall = max(Decimal(0), summary.target_kwh - summary.energy_kwh)
