@@ -80,7 +80,7 @@ class Gateway:
     async def db(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         if self._executor is None:
             return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
-        call = functools.partial(_with_fresh_connection, fn, *args, **kwargs)
+        call = functools.partial(_on_db_thread, fn, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def seen(self, asset_id: int) -> None:
@@ -290,7 +290,7 @@ def _unanswered(command: ChargerCommand, error: str, now: datetime) -> None:
         schedule_charger_answered(command, now=now)
 
 
-def _with_fresh_connection(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+def _on_db_thread(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     """Each database thread keeps its connection (opening one per message was a third of the work);
     one the database dropped is closed, so the next call on this thread opens a new one."""
     try:

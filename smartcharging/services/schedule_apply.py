@@ -40,7 +40,7 @@ def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
         schedule.save(update_fields=["apply_state"])
         return schedule
     try:
-        translation = _translate(schedule)
+        translation = _translate(schedule, running=_running_transaction(schedule.asset_id))
     except ProfileRefused as refusal:
         schedule.apply_state = ApplyState.REFUSED
         schedule.apply_notes = str(refusal)
@@ -67,7 +67,8 @@ def schedule_request(command: ChargerCommand) -> list[dict[str, Any]]:
     Raises ProfileRefused if the charger (as it reported itself since) cannot follow it.
     """
     schedule = ChargingSchedule.objects.select_related("asset").get(commands=command)
-    set_request = _still_valid(schedule) or _translate(schedule).request
+    running = _running_transaction(schedule.asset_id)
+    set_request = _still_valid(schedule, running=running) or _translate(schedule, running=running).request
     profile = cast(dict[str, Any], set_request["csChargingProfiles"])
     steps: list[dict[str, Any]] = [{"action": "SetChargingProfile", "request": set_request}]
     if profile["chargingProfilePurpose"] == "TxProfile":
@@ -123,16 +124,16 @@ def _running_transaction(asset_id: int) -> int | None:
     )
 
 
-def _translate(schedule: ChargingSchedule) -> Translation:
+def _translate(schedule: ChargingSchedule, *, running: int | None) -> Translation:
     return translate_for_charger(
         stored_profile(schedule),
         charger=charger_capabilities(schedule.asset),
         profile_id=schedule.pk,
-        transaction_id=_running_transaction(schedule.asset_id),
+        transaction_id=running,
     )
 
 
-def _still_valid(schedule: ChargingSchedule) -> dict[str, object] | None:
+def _still_valid(schedule: ChargingSchedule, *, running: int | None) -> dict[str, object] | None:
     """The request translated when the schedule was applied, if nothing it depends on has changed since.
 
     Translating again costs a schema validation; in a burst of re-plans that is the gateway's time. It
@@ -147,7 +148,7 @@ def _still_valid(schedule: ChargingSchedule) -> dict[str, object] | None:
     if config_read_at is None or config_read_at > schedule.received_at:
         return None
     sent_for = request.get("csChargingProfiles", {}).get("transactionId")
-    return cast(dict[str, object], request) if sent_for == _running_transaction(schedule.asset_id) else None
+    return cast(dict[str, object], request) if sent_for == running else None
 
 
 def _verify(schedule: ChargingSchedule, command: ChargerCommand) -> None:
