@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
-from ocpp.exceptions import FormatViolationError, OCPPError, PropertyConstraintViolationError
+from django.utils import timezone
+from ocpp.exceptions import FormatViolationError, PropertyConstraintViolationError
 from ocpp.messages import CallError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
@@ -69,7 +70,7 @@ class CentralChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
     async def on_boot_notification(
         self, charge_point_vendor: str, charge_point_model: str, firmware_version: str = "", **_: Any
     ) -> call_result.BootNotification:
-        now = _now()
+        now = timezone.now()
         await self.gateway.db(
             charger_booted,
             self.asset,
@@ -86,7 +87,7 @@ class CentralChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
 
     @_on(Action.heartbeat)
     async def on_heartbeat(self) -> call_result.Heartbeat:
-        return call_result.Heartbeat(current_time=_now().isoformat())
+        return call_result.Heartbeat(current_time=timezone.now().isoformat())
 
     @_on(Action.status_notification)
     async def on_status_notification(
@@ -135,7 +136,7 @@ class CentralChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
         self, connector_id: int, meter_value: list[dict[str, Any]], **_: Any
     ) -> call_result.MeterValues:
         try:
-            samples = wire.energy_samples(meter_value, now=_now())
+            samples = wire.energy_samples(meter_value, now=timezone.now())
         except wire.BadMeterValue as error:
             raise PropertyConstraintViolationError(description=str(error)) from error
         if samples:
@@ -150,15 +151,8 @@ class CentralChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
             raise PropertyConstraintViolationError(description="; ".join(error.messages)) from error
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _at(value: str | None) -> datetime:
     try:
-        return wire.timestamp(value, default=_now())
+        return wire.timestamp(value, default=timezone.now())
     except ValueError as error:
         raise FormatViolationError(description=f"timestamp {value!r} is not an ISO 8601 date-time") from error
-
-
-__all__ = ["CentralChargePoint", "OCPPError"]

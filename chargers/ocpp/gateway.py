@@ -17,12 +17,13 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
 from ocpp.exceptions import OCPPError
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -89,7 +90,7 @@ class Gateway:
 
     # Lifecycle.
     async def start(self, host: str, port: int) -> Server:
-        released = await self.db(gateway_stopped, gateway_id=self.gateway_id, now=_now())
+        released = await self.db(gateway_stopped, gateway_id=self.gateway_id, now=timezone.now())
         if released:
             logger.info("Released %d chargers this gateway held before it restarted", released)
         self.server = await serve(
@@ -117,7 +118,7 @@ class Gateway:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._flush_seen()
-        await self.db(gateway_stopped, gateway_id=self.gateway_id, now=_now())
+        await self.db(gateway_stopped, gateway_id=self.gateway_id, now=timezone.now())
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 
@@ -158,7 +159,7 @@ class Gateway:
             if sender is not None:
                 sender.cancel()  # it was talking to the old socket; the new one gets the command again
             await previous._connection.close(1000, "Replaced by a newer connection from the same charger.")
-        connected_at = _now()
+        connected_at = timezone.now()
         resent = await self.db(charger_connected, asset, gateway_id=self.gateway_id, now=connected_at)
         logger.info("%s connected%s", cp_id, f"; {resent} commands to send again" if resent else "")
         try:
@@ -171,7 +172,7 @@ class Gateway:
                 sender = self._senders.get(cp_id)
                 if sender is not None:
                     sender.cancel()  # its command goes back to the queue, for the next connection
-                await self.db(charger_disconnected, asset, gateway_id=self.gateway_id, now=_now())
+                await self.db(charger_disconnected, asset, gateway_id=self.gateway_id, now=timezone.now())
             logger.info("%s disconnected", cp_id)
 
     # Commands.
@@ -226,13 +227,13 @@ class Gateway:
                 return False
             except TimeoutError:
                 error = f"No answer from the charger within {self.response_timeout_s:g} s."
-                await self.db(_unanswered, command, error, _now())
+                await self.db(_unanswered, command, error, timezone.now())
                 return True
             except OCPPError as error:
-                await self.db(_unanswered, command, f"The charger answered with an OCPP error: {error}", _now())
+                await self.db(_unanswered, command, f"The charger answered with an OCPP error: {error}", timezone.now())
                 return True
             response = wire.response_as_json(answer)
-        await self.db(_answered, command, response, _now())  # the answer's arrival time, not the write's
+        await self.db(_answered, command, response, timezone.now())  # the answer's arrival time, not the write's
         return True
 
     # Last seen.
@@ -246,7 +247,7 @@ class Gateway:
 
     async def _flush_seen(self) -> None:
         seen, self._seen = self._seen, set()
-        await self.db(chargers_seen, seen, now=_now())
+        await self.db(chargers_seen, seen, now=timezone.now())
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
@@ -259,7 +260,7 @@ class Gateway:
 # thread pool, before and after the charger's answer, which is what bounds a burst of schedules.
 def _prepare(command: ChargerCommand, gateway_id: str) -> list[dict[str, Any]]:
     """Claim the command and build what goes to the charger now; empty if there is nothing to send."""
-    now = _now()
+    now = timezone.now()
     if not command_service.command_claim(command, gateway_id=gateway_id, now=now):
         return []
     try:
@@ -309,7 +310,3 @@ def _basic_password(request: Request, charge_point_id: str) -> str | None:
     except (binascii.Error, UnicodeDecodeError):
         return ""
     return password if user == charge_point_id else ""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
