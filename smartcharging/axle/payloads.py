@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from chargers.models import Asset, Site
@@ -39,6 +40,20 @@ def intent_payload(intent: ChargingIntent, *, now: datetime) -> IntentPayload:
         "may_charge_peak": intent.may_charge_peak,
         "charging_mode": cast(Any, intent.charging_mode),
     }
+
+
+def plug_in_payload(
+    *, intent: ChargingIntent | None, tariff: Tariff | None, vehicle_charging_rate_kw: Decimal | None, now: datetime
+) -> dict[str, Any]:
+    """A plug-in with what Axle needs to plan: the intent, the tariff and the car's rate (each if known)."""
+    payload: dict[str, Any] = {}
+    if intent is not None:
+        payload["intent"] = to_json(intent_payload(intent, now=now))
+    if tariff is not None:
+        payload["tariff"] = to_json(tariff_payload(tariff))
+    if vehicle_charging_rate_kw is not None:
+        payload["vehicle"] = {"charging_rate_kw": float(vehicle_charging_rate_kw)}
+    return payload
 
 
 def site_payload(site: Site, *, email: str | None) -> SitePayload:

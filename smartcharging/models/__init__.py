@@ -12,6 +12,17 @@ from .domain import (
     TariffType,
     validate_energy_kwh,
 )
+from .migration import (
+    ACTIVE_ITEM_STATES,
+    AuditAction,
+    AuditEntry,
+    ItemState,
+    MigrationDirection,
+    MigrationItem,
+    MigrationRun,
+    RunState,
+    SiteEligibility,
+)
 from .outbox import (
     AttemptOutcome,
     AxleEvent,
@@ -25,10 +36,13 @@ from .outbox import (
 from .schedules import ApplyState, ChargingSchedule, ScheduleShape, ScheduleSource, VerifyState
 
 __all__ = [
+    "ACTIVE_ITEM_STATES",
     "MAX_ENERGY_KWH",
     "WEEKDAY_FIELDS",
     "ApplyState",
     "AttemptOutcome",
+    "AuditAction",
+    "AuditEntry",
     "AxleEvent",
     "AxleEventAttempt",
     "ChargingIntent",
@@ -38,12 +52,18 @@ __all__ = [
     "EnrolmentStatus",
     "EventKind",
     "EventState",
+    "ItemState",
     "JobWatermark",
+    "MigrationDirection",
+    "MigrationItem",
+    "MigrationRun",
     "Proposition",
     "ReadingDelivery",
     "ReadingState",
+    "RunState",
     "ScheduleShape",
     "ScheduleSource",
+    "SiteEligibility",
     "Tariff",
     "TariffType",
     "VerifyState",

@@ -57,6 +57,10 @@ class AxleEvent(models.Model):
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     response = models.JSONField(null=True, blank=True, help_text="Axle's answer when it was delivered.")
+    # Set when the event is a step of a site's migration between products: its outcome is the step's.
+    migration_item = models.ForeignKey(
+        "smartcharging.MigrationItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
 
     class Meta:
         ordering = ["id"]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
 from chargers.models import Asset, PlugSession
-from smartcharging.axle.payloads import intent_payload, tariff_payload, to_json
+from smartcharging.axle.payloads import plug_in_payload
 from smartcharging.models import ChargingIntent, ChargingSchedule, EventKind, ScheduleSource, Tariff
 from smartcharging.models.schedules import ApplyState
 from smartcharging.selectors import site_follows_smart_charging
@@ -35,15 +34,12 @@ def charger_plugged_in(*, asset: Asset, at: datetime, vehicle_charging_rate_kw: 
 
 def plug_in_event_enqueue(*, asset: Asset, session: PlugSession, now: datetime) -> None:
     """Tell Axle a car is plugged in, with what it needs to plan: intent, tariff, vehicle rate."""
-    payload: dict[str, Any] = {}
-    intent = ChargingIntent.objects.filter(asset=asset).select_related("asset__site").first()
-    if intent is not None:
-        payload["intent"] = to_json(intent_payload(intent, now=now))
-    tariff = Tariff.objects.filter(site_id=asset.site_id).select_related("site").first()
-    if tariff is not None:
-        payload["tariff"] = to_json(tariff_payload(tariff))
-    if session.vehicle_charging_rate_kw is not None:
-        payload["vehicle"] = {"charging_rate_kw": float(session.vehicle_charging_rate_kw)}
+    payload = plug_in_payload(
+        intent=ChargingIntent.objects.filter(asset=asset).select_related("asset__site").first(),
+        tariff=Tariff.objects.filter(site_id=asset.site_id).select_related("site").first(),
+        vehicle_charging_rate_kw=session.vehicle_charging_rate_kw,
+        now=now,
+    )
     event_enqueue(site=asset.site, asset=asset, kind=EventKind.PLUG_IN, payload=payload)
 
 
