@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 
 # Weights for the MPAN core check digit (Elexon MRA): the first 12 digits, weighted by these primes,
 # summed, modulo 11, modulo 10 give the 13th digit.
-_MPAN_WEIGHTS = (3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43)
+MPAN_WEIGHTS = (3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43)
 _POSTCODE_RE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
 
 
 def mpan_check_digit(first_twelve: str) -> int:
     """The check digit that completes a 12-digit MPAN core prefix."""
-    return sum(int(d) * w for d, w in zip(first_twelve, _MPAN_WEIGHTS, strict=True)) % 11 % 10
+    return sum(int(d) * w for d, w in zip(first_twelve, MPAN_WEIGHTS, strict=True)) % 11 % 10
 
 
 def validate_mpan(value: str) -> None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from chargers.models import Asset, Site
 from smartcharging.axle import client
 from smartcharging.axle.errors import AxleError, AxlePermanentError
-from smartcharging.models import AxleEvent, Enrolment, EnrolmentStatus, EventKind
+from smartcharging.models import AxleEvent, Enrolment, EnrolmentStatus, EventKind, EventState
 
 
 @dataclass
@@ -141,9 +141,17 @@ def _mark_enrolment(event: AxleEvent, status: EnrolmentStatus, code: int | None,
 
 
 def on_permanent_failure(event: AxleEvent, error: AxleError) -> None:
-    """Axle refused an enrolment change for good: the enrolment says so, with Axle's answer."""
+    """Axle refused an event for good: an enrolment says so, with Axle's answer; a migration stops.
+
+    A refused step of a site's migration withdraws its later steps (a plug-in for a site Axle would
+    not enrol means nothing); the migration item then shows this answer, and can be retried.
+    """
     if event.kind in (EventKind.ONBOARD, EventKind.ENROL, EventKind.UNENROL):
         _mark_enrolment(event, EnrolmentStatus.FAILED, error.status_code, error.body or error.message)
+    if event.migration_item_id is not None:
+        AxleEvent.objects.filter(
+            migration_item_id=event.migration_item_id, state=EventState.PENDING, pk__gt=event.pk
+        ).update(state=EventState.SUPERSEDED, last_error="Not sent: an earlier step of this migration was refused.")
 
 
 SENDERS: dict[str, Callable[[AxleEvent], Sent]] = {

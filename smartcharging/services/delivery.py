@@ -128,7 +128,11 @@ def _deliver_run(claim: Claim) -> tuple[int, bool]:
             _flush(claim)
             error = raised if isinstance(raised, AxleError) else _our_fault(event, raised)
             if _record_failure(claim, event, error, started_at) == EventState.FAILED:
-                continue  # refused for good: an admin will see it, and the events after it may go
+                if event.migration_item_id is None:
+                    continue  # refused for good: an admin will see it, and the events after it may go
+                # A refused step of a migration withdrew that migration's later steps: claim afresh.
+                _release(claim, claim.events[index + 1 :])
+                return delivered, True
             _release(claim, claim.events[index + 1 :])
             return delivered, False
         claim.delivered.append((event, sent, started_at, (time.monotonic() - started) * 1000))

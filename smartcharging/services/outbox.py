@@ -37,7 +37,7 @@ def events_enqueue(events: Sequence[AxleEvent]) -> list[AxleEvent]:
     if not connection.in_atomic_block:
         raise RuntimeError("event_enqueue must run inside the transaction of the change it reports.")
     for kind in COLLAPSIBLE_KINDS:
-        asset_ids = {event.asset_id for event in events if event.kind == kind}
+        asset_ids = {event.asset_id for event in events if event.kind == kind and event.asset_id is not None}
         if asset_ids:
             AxleEvent.objects.filter(
                 asset_id__in=asset_ids, kind=kind, state=EventState.PENDING, lease_token__isnull=True
