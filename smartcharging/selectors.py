@@ -49,20 +49,35 @@ def intent_effective(intent: ChargingIntent, *, now: datetime, zone: ZoneInfo) -
     raise AssertionError("unreachable: every weekday has a ready-by time")
 
 
-def smart_charging_site_ids() -> QuerySet[Enrolment, int]:
-    """Sites that follow Smart Charging: enrolled, or enrolment sent and Axle's answer not yet back.
+# An enrolment under way counts as followed: Axle may act on it (push a schedule, expect our events)
+# before its answer to the enrol call reaches us.
+_FOLLOWED = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
 
-    An enrolment under way counts: Axle may push a schedule, and needs our events, before its answer
-    to the enrol call reaches us.
-    """
-    return Enrolment.objects.filter(
-        proposition=Proposition.SMART_CHARGING,
-        status__in=(EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED),
-    ).values_list("site_id", flat=True)
+
+def smart_charging_site_ids() -> QuerySet[Enrolment, int]:
+    """Sites that follow Smart Charging: enrolled, or enrolment sent and Axle's answer not yet back."""
+    return Enrolment.objects.filter(proposition=Proposition.SMART_CHARGING, status__in=_FOLLOWED).values_list(
+        "site_id", flat=True
+    )
 
 
 def site_follows_smart_charging(site_id: int) -> bool:
     return smart_charging_site_ids().filter(site_id=site_id).exists()
+
+
+def site_product(site_id: int) -> Proposition | None:
+    """The Axle product the site follows now: Smart Charging wins over Flex Lite; None if neither.
+
+    Read at each event, so a site moved between products behaves as its new product from the next
+    event on, even in the middle of a plug session.
+    """
+    followed = list(
+        Enrolment.objects.filter(site_id=site_id, status__in=_FOLLOWED).values_list("proposition", flat=True)
+    )
+    for product in (Proposition.SMART_CHARGING, Proposition.FLEX_LITE):
+        if product in followed:
+            return product
+    return None
 
 
 def asset_taking_schedules(**lookup: object) -> Asset | None:
