@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Exists,
     ExpressionWrapper,
     IntegerField,
@@ -28,9 +27,8 @@ from django.db.models.lookups import Exact
 
 from chargers.models import Asset, Site
 from chargers.validators import MPAN_WEIGHTS
-from smartcharging.models import Enrolment, EnrolmentStatus, Proposition, SiteEligibility, Tariff
-
-ACTIVE = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
+from smartcharging.models import SiteEligibility, Tariff
+from smartcharging.selectors import site_product_expression
 
 
 @dataclass(frozen=True)
@@ -78,10 +76,6 @@ def _every_charger(failing: Q) -> Expression:
     return _is(Q(Exists(chargers)) & ~Q(Exists(chargers.filter(failing))))
 
 
-def _enrolled(proposition: Proposition) -> Exists:
-    return Exists(Enrolment.objects.filter(site_id=OuterRef("pk"), proposition=proposition, status__in=ACTIVE))
-
-
 def readiness_annotations() -> dict[str, Expression]:
     """`ready_<check>` for each check, plus `product` (the proposition the site follows, or "")."""
     untranslatable = (
@@ -98,13 +92,7 @@ def readiness_annotations() -> dict[str, Expression]:
         "charger_online": _every_charger(Q(state__isnull=True) | Q(state__connected=False) | untranslatable),
         "eligible": _is(Exists(SiteEligibility.objects.filter(site_id=OuterRef("pk"), smart_charging=True))),
     }
-    product = Case(
-        # Smart Charging wins: a site joining it stops behaving as Flex Lite at once.
-        When(_enrolled(Proposition.SMART_CHARGING), then=Value(Proposition.SMART_CHARGING.value)),
-        When(_enrolled(Proposition.FLEX_LITE), then=Value(Proposition.FLEX_LITE.value)),
-        default=Value(""),
-        output_field=CharField(),
-    )
+    product = site_product_expression()
     return {**{f"ready_{key}": expression for key, expression in checks.items()}, "product": product}
 
 

@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Value, When
 
-from chargers.models import Asset, ChargerState, RateUnits
+from chargers.models import Asset, ChargerState, RateUnits, Site
 from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
 from smartcharging.localtime import local_to_utc
 from smartcharging.models import ChargingIntent, ChargingSchedule, Enrolment, EnrolmentStatus, Proposition, Tariff
@@ -49,20 +49,45 @@ def intent_effective(intent: ChargingIntent, *, now: datetime, zone: ZoneInfo) -
     raise AssertionError("unreachable: every weekday has a ready-by time")
 
 
-def smart_charging_site_ids() -> QuerySet[Enrolment, int]:
-    """Sites that follow Smart Charging: enrolled, or enrolment sent and Axle's answer not yet back.
+# An enrolment under way counts as followed: Axle may act on it (push a schedule, expect our events)
+# before its answer to the enrol call reaches us.
+_FOLLOWED = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
 
-    An enrolment under way counts: Axle may push a schedule, and needs our events, before its answer
-    to the enrol call reaches us.
-    """
-    return Enrolment.objects.filter(
-        proposition=Proposition.SMART_CHARGING,
-        status__in=(EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED),
-    ).values_list("site_id", flat=True)
+
+def smart_charging_site_ids() -> QuerySet[Enrolment, int]:
+    """Sites that follow Smart Charging: enrolled, or enrolment sent and Axle's answer not yet back."""
+    return Enrolment.objects.filter(proposition=Proposition.SMART_CHARGING, status__in=_FOLLOWED).values_list(
+        "site_id", flat=True
+    )
 
 
 def site_follows_smart_charging(site_id: int) -> bool:
     return smart_charging_site_ids().filter(site_id=site_id).exists()
+
+
+def site_product_expression() -> Case:
+    """SQL for the product a site (the outer query's row) follows: Smart Charging first, else Flex Lite, else ""."""
+
+    def follows(proposition: Proposition) -> Exists:
+        return Exists(Enrolment.objects.filter(site_id=OuterRef("pk"), proposition=proposition, status__in=_FOLLOWED))
+
+    return Case(
+        # Smart Charging wins: a site joining it stops behaving as Flex Lite at once.
+        When(follows(Proposition.SMART_CHARGING), then=Value(Proposition.SMART_CHARGING.value)),
+        When(follows(Proposition.FLEX_LITE), then=Value(Proposition.FLEX_LITE.value)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def site_product(site_id: int) -> Proposition | None:
+    """The Axle product the site follows now: Smart Charging wins over Flex Lite; None if neither.
+
+    Read at each event, so a site moved between products behaves as its new product from the next
+    event on, even in the middle of a plug session.
+    """
+    product = Site.objects.filter(pk=site_id).values_list(site_product_expression(), flat=True).first()
+    return Proposition(product) if product else None
 
 
 def asset_taking_schedules(**lookup: object) -> Asset | None:

@@ -15,8 +15,11 @@ from django.utils import timezone
 
 from chargers.models import Asset, Site
 from smartcharging.axle import client
-from smartcharging.axle.errors import AxleError, AxlePermanentError
+from smartcharging.axle.errors import AxleError, AxlePermanentError, AxleProtocolError
+from smartcharging.axle.payloads import to_json
 from smartcharging.models import AxleEvent, Enrolment, EnrolmentStatus, EventKind, EventState
+
+from .flex_lite import flex_lite_answer_read, flex_lite_schedule_store
 
 
 @dataclass
@@ -24,17 +27,22 @@ class Sent:
     status_code: int | None
     response: Any = None
     after: Callable[[], None] | None = None  # runs in the transaction that marks the event delivered
+    note: str = ""  # what the platform made of the answer, recorded with the attempt
 
 
 class NotOnboarded(AxlePermanentError):
     """The event needs an Axle id the site or charger does not have (its onboarding failed)."""
 
 
-def _asset_id(event: AxleEvent) -> str:
+def _asset(event: AxleEvent) -> Asset:
     # The claim loaded the charger with the event; a run ends after any answer that changes ids.
-    asset = event.asset
-    if asset is None:
+    if event.asset is None:
         raise AxlePermanentError(f"{event} names no charger, but Axle's call is per charger.")
+    return event.asset
+
+
+def _asset_id(event: AxleEvent) -> str:
+    asset = _asset(event)
     if asset.axle_asset_id is None:
         raise NotOnboarded(
             f"Charger {asset.ocpp_charge_point_id} has no Axle asset id: onboard its site with Axle first."
@@ -81,6 +89,27 @@ def _send_charge_now(event: AxleEvent) -> Sent:
 def _send_charge_now_deleted(event: AxleEvent) -> Sent:
     answer = client.charge_now_deleted(asset_id=_asset_id(event))
     return Sent(answer.status_code, answer.data)
+
+
+def _send_plug_in_schedule(event: AxleEvent) -> Sent:
+    asset_id, asset = _asset_id(event), _asset(event)
+    blocks = client.plug_in_schedule(asset_id=asset_id, charging_schedule=_payload(event)["charging_schedule"])
+    stretches = [(block.start, block.end) for block in blocks]
+    answer = to_json({"modified_charging_schedule": [{"start_timestamp": a, "end_timestamp": b} for a, b in stretches]})
+    try:
+        read = flex_lite_answer_read(asset=asset, blocks=stretches)
+    except ValueError as refused:
+        # Answered 200 but unusable: sending the same plug-in again cannot make Axle's blocks valid.
+        message = f"Axle's Flex Lite blocks refused: {refused}"
+        raise AxleProtocolError(message, status_code=200, body=answer) from refused
+    profile = read.profile
+    if profile is None:
+        return Sent(200, answer, note=read.note)
+
+    def store() -> None:
+        flex_lite_schedule_store(asset=asset, profile=profile, answer=answer)
+
+    return Sent(200, answer, after=store, note=read.note)
 
 
 def _send_schedule_callback(event: AxleEvent) -> Sent:
@@ -165,4 +194,5 @@ SENDERS: dict[str, Callable[[AxleEvent], Sent]] = {
     EventKind.CHARGE_NOW: _send_charge_now,
     EventKind.CHARGE_NOW_DELETED: _send_charge_now_deleted,
     EventKind.SCHEDULE_CALLBACK: _send_schedule_callback,
+    EventKind.PLUG_IN_SCHEDULE: _send_plug_in_schedule,
 }

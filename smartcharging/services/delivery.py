@@ -172,6 +172,7 @@ def _flush(claim: Claim) -> None:
             duration_ms=round(duration_ms),
             status_code=sent.status_code,
             outcome=AttemptOutcome.DELIVERED,
+            message=sent.note,
         )
         for event, sent, started_at, duration_ms in delivered
     )

@@ -1,4 +1,10 @@
-"""A car plugged in or out, as the charger reports it; Smart Charging sites tell Axle each one."""
+"""A car plugged in or out, as the charger reports it; what Axle is told depends on the site's product.
+
+Smart Charging sites send plug-in (with intent, tariff and vehicle) and plug-out; Flex Lite sites
+send the user's own charging blocks at plug-in (plug-in-schedule), which Axle answers with the
+blocks to apply. The product is read at each event, so a site moved mid-session follows its new
+product from the next event on.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from chargers.models import Asset, PlugSession
-from smartcharging.axle.payloads import plug_in_payload
-from smartcharging.models import ChargingIntent, ChargingSchedule, EventKind, ScheduleSource, Tariff
+from smartcharging import flex_lite
+from smartcharging.axle.payloads import plug_in_payload, to_json
+from smartcharging.models import ChargingIntent, ChargingSchedule, EventKind, Proposition, ScheduleSource, Tariff
 from smartcharging.models.schedules import ApplyState
-from smartcharging.selectors import site_follows_smart_charging
+from smartcharging.selectors import intent_effective, site_follows_smart_charging, site_product
 
 from .outbox import event_enqueue
 from .schedules import schedule_acknowledge
@@ -27,8 +34,11 @@ def charger_plugged_in(*, asset: Asset, at: datetime, vehicle_charging_rate_kw: 
     session = PlugSession.objects.create(
         asset=asset, plugged_in_at=at, vehicle_charging_rate_kw=vehicle_charging_rate_kw
     )
-    if site_follows_smart_charging(asset.site_id):
+    product = site_product(asset.site_id)
+    if product == Proposition.SMART_CHARGING:
         plug_in_event_enqueue(asset=asset, session=session, now=at)
+    elif product == Proposition.FLEX_LITE:
+        plug_in_schedule_enqueue(asset=asset, now=at)
     return session
 
 
@@ -41,6 +51,22 @@ def plug_in_event_enqueue(*, asset: Asset, session: PlugSession, now: datetime) 
         now=now,
     )
     event_enqueue(site=asset.site, asset=asset, kind=EventKind.PLUG_IN, payload=payload)
+
+
+def plug_in_schedule_enqueue(*, asset: Asset, now: datetime) -> None:
+    """Flex Lite: send Axle the user's own charging blocks from plug-in (`flex_lite.own_blocks`)."""
+    zone = asset.site.zone
+    intent = ChargingIntent.objects.filter(asset=asset).first()
+    tariff = Tariff.objects.filter(site_id=asset.site_id).first()
+    blocks = flex_lite.own_blocks(
+        plugged_in_at=now,
+        intent=intent_effective(intent, now=now, zone=zone) if intent is not None else None,
+        off_peak=tariff.windows if tariff else [],
+        zone=zone,
+        power_kw=asset.rated_power_kw,
+    )
+    payload = {"charging_schedule": [{"start_timestamp": start, "end_timestamp": end} for start, end in blocks]}
+    event_enqueue(site=asset.site, asset=asset, kind=EventKind.PLUG_IN_SCHEDULE, payload=to_json(payload))
 
 
 @transaction.atomic

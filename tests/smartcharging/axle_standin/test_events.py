@@ -4,9 +4,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from smartcharging.axle import client
 from smartcharging.axle.errors import AxlePermanentError
+from smartcharging.models import AxleEvent, ChargingSchedule, EnrolmentStatus, EventState, Proposition, ScheduleSource
+from smartcharging.services import delivery
+from smartcharging.services.plugs import charger_plugged_in
+from tests.factories import AssetFactory, ChargingIntentFactory, EnrolmentFactory, TariffFactory
 from tests.smartcharging.axle_standin.helpers import INTENT, PLUGGED_IN_AT, TARIFF, charger, onboard_smart, site
 
 
@@ -183,3 +188,21 @@ def test_an_unknown_acknowledgement_status_is_422(standin):
         client.schedule_callback(asset_id=asset_id, event_id=uuid.uuid4(), status="DONE", timestamp=PLUGGED_IN_AT)
 
     assert caught.value.body["detail"][0]["loc"] == ["body", "status"]
+
+
+@pytest.mark.django_db
+def test_the_platforms_flex_lite_plug_in_is_accepted_and_its_answer_applied(standin):
+    legacy = client.onboard_site_and_asset_legacy(site=site(), asset=charger())
+    asset = AssetFactory(axle_asset_id=legacy.asset_id, site__axle_site_id=legacy.site_id)
+    EnrolmentFactory(site=asset.site, proposition=Proposition.FLEX_LITE, status=EnrolmentStatus.ENROLLED)
+    ChargingIntentFactory(asset=asset)
+    TariffFactory(site=asset.site, off_peak_windows="00:30-05:30")
+    plugged_in = datetime(2027, 1, 10, 22, tzinfo=UTC)
+    with time_machine.travel(plugged_in, tick=False):
+        charger_plugged_in(asset=asset, at=plugged_in)
+        delivery.site_events_deliver(site_id=asset.site_id)
+
+    assert AxleEvent.objects.get().state == EventState.DELIVERED
+    schedule = ChargingSchedule.objects.get(source=ScheduleSource.FLEX_LITE)
+    # The user's 00:30-04:34 UTC, with the stand-in's pause at 02:00-02:30.
+    assert [(p["start_period_s"], p["limit"]) for p in schedule.periods] == [(0, 7400.0), (5400, 0.0), (7200, 7400.0)]

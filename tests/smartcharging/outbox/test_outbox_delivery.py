@@ -219,9 +219,9 @@ def test_late_answer_from_a_worker_whose_lease_was_taken_over_changes_nothing(sm
     assert AxleEvent.objects.get().state == EventState.DELIVERED
 
 
-def test_sweep_finds_only_sites_with_due_events(smart_asset, flex_lite_asset):
+def test_sweep_finds_only_sites_with_due_events(smart_asset):
     charger_plugged_in(asset=smart_asset, at=T0)
-    charger_plugged_in(asset=flex_lite_asset, at=T0)  # Flex Lite: nothing owed here
+    charger_plugged_in(asset=AssetFactory(), at=T0)  # a site following neither product: nothing owed here
     assert delivery.outbox_sweep(now=timezone.now()) == 1
     AxleEvent.objects.update(next_attempt_at=timezone.now() + timedelta(hours=1))
     assert delivery.outbox_sweep(now=timezone.now()) == 0
