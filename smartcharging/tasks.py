@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from smartcharging.services import delivery, readings, schedule_apply
+from smartcharging.services import delivery, migration_batches, readings, schedule_apply
 from smartcharging.services.safety_net import safety_net_sweep
 
 
@@ -47,3 +47,15 @@ def sweep_schedules() -> None:
 def safety_net() -> None:
     """Plugged-in Smart Charging cars with no schedule from Axle, or one that would miss ready-by."""
     safety_net_sweep(now=timezone.now())
+
+
+@shared_task(name="smartcharging.migration.run_batch", ignore_result=True)
+def run_migration_batch(run_id: int) -> None:
+    """One batch of a confirmed migration between Flex Lite and Smart Charging; queues the next."""
+    migration_batches.migration_batch(run_id=run_id)
+
+
+@shared_task(name="smartcharging.migration.sweep", ignore_result=True)
+def sweep_migrations() -> None:
+    """Resume migrations whose chain of batches stopped (a lost task, a restarted worker)."""
+    migration_batches.migrations_sweep(now=timezone.now())

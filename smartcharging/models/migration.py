@@ -46,7 +46,8 @@ class MigrationRun(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_batch_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the next batch is due; a run whose batch is long overdue lost its task and is resumed.
+    next_batch_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

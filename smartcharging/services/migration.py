@@ -20,6 +20,7 @@ from chargers.models import Site
 from smartcharging.models import (
     ACTIVE_ITEM_STATES,
     AuditAction,
+    AxleEvent,
     ItemState,
     MigrationDirection,
     MigrationItem,
@@ -150,7 +151,11 @@ def migration_retry_failed(*, run_id: int, actor: Actor) -> MigrationRun:
             if run.state not in (RunState.RUNNING, RunState.FINISHED):
                 raise MigrationRefused(f"{run} is {run.get_state_display().lower()}; only a started one can retry.")
             now = timezone.now()
-            retried = run.items.filter(state=ItemState.FAILED).update(state=ItemState.QUEUED, updated_at=now)
+            failed = run.items.filter(state=ItemState.FAILED)
+            # The last attempt's steps stay in the outbox and its failure in the audit trail; the
+            # item is judged by its new steps only.
+            AxleEvent.objects.filter(migration_item__in=failed).update(migration_item=None)
+            retried = failed.update(state=ItemState.QUEUED, updated_at=now)
             if retried == 0:
                 raise MigrationRefused(f"{run} has no failed site to retry.")
             run.state, run.finished_at = RunState.RUNNING, None

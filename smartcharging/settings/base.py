@@ -215,6 +215,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-schedules": {"task": "chargers.sweep_schedules", "schedule": 60.0},
     # The safety net: plugged-in cars with no schedule from Axle, or one that would miss ready-by.
     "safety-net": {"task": "chargers.safety_net", "schedule": 60.0},
+    # Migrations whose chain of batches stopped (a worker restarted mid-run) carry on.
+    "sweep-migrations": {"task": "smartcharging.migration.sweep", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -265,3 +267,13 @@ FALLBACK_AFTER_S = env.int("FALLBACK_AFTER_S", default=600)
 # --- Local demo -----------------------------------------------------------------------------------
 # The charger simulator's control API; when set, homeowner pages offer "plug the simulated car in".
 DEMO_SIMULATOR_URL = env("DEMO_SIMULATOR_URL", default="")
+
+# --- Migrating sites between Flex Lite and Smart Charging (Django admin) -----------------------
+# Sites per background batch, and the pace of calls to Axle the batches keep to (each site costs
+# about one call per charger plus one).
+MIGRATION_BATCH_SITES = env.int("MIGRATION_BATCH_SITES", default=100)
+MIGRATION_AXLE_CALLS_PER_S = env.float("MIGRATION_AXLE_CALLS_PER_S", default=5.0)
+# How often a run with only answers left to wait for looks at them again.
+MIGRATION_SETTLE_POLL_S = env.int("MIGRATION_SETTLE_POLL_S", default=10)
+# A run whose next batch is this late lost its task (a worker restarted): the sweep resumes it.
+MIGRATION_STALL_AFTER_S = env.int("MIGRATION_STALL_AFTER_S", default=120)

@@ -9,23 +9,10 @@ import pytest
 from chargers.models import ChargerState, Site
 from smartcharging.models import EnrolmentStatus, Proposition, SiteEligibility
 from smartcharging.readiness import is_ready, missing, with_readiness
-from tests.factories import AssetFactory, ChargingIntentFactory, EnrolmentFactory, TariffFactory
+from tests.factories import EnrolmentFactory
+from tests.smartcharging.migration.builders import ready_site
 
 pytestmark = pytest.mark.django_db
-
-
-def ready_site(**factory_fields):
-    """A Flex Lite site that passes every check."""
-    asset = AssetFactory(site__axle_site_id="6f1c2d4e-1111-4a5b-9c8d-000000000001", **factory_fields)
-    site = asset.site
-    asset.axle_asset_id = "6f1c2d4e-2222-4a5b-9c8d-000000000001"
-    asset.save()
-    TariffFactory(site=site)
-    ChargingIntentFactory(asset=asset)
-    ChargerState.objects.create(asset=asset, connected=True, allowed_rate_units="Current,Power")
-    SiteEligibility.objects.create(site=site, smart_charging=True, flex_lite=True)
-    EnrolmentFactory(site=site, proposition=Proposition.FLEX_LITE, status=EnrolmentStatus.ENROLLED)
-    return site
 
 
 def checked(site):
