@@ -69,21 +69,9 @@ def skip_reason(row: Mapping[str, Any], direction: MigrationDirection | str) -> 
 
 
 @transaction.atomic
-def migration_prepare(
-    *,
-    sites: QuerySet[Site],
-    direction: MigrationDirection,
-    actor: Actor,
-    dry_run: bool = False,
-    override_withdrawal: bool = False,
-) -> MigrationRun:
+def migration_prepare(*, sites: QuerySet[Site], direction: MigrationDirection, actor: Actor) -> MigrationRun:
     """A draft run with every selected site planned or skipped (and why); nothing is sent yet."""
-    run = MigrationRun.objects.create(
-        direction=direction,
-        dry_run=dry_run,
-        override_withdrawal=override_withdrawal and direction == MigrationDirection.TO_SMART_CHARGING,
-        created_by=actor_user(actor),
-    )
+    run = MigrationRun.objects.create(direction=direction, created_by=actor_user(actor))
     selected = Site.objects.filter(pk__in=sites.order_by().values("pk"))
     now = timezone.now()
     items: list[MigrationItem] = []
@@ -102,8 +90,15 @@ def migration_prepare(
     return run
 
 
-def migration_start(*, run_id: int, actor: Actor) -> MigrationRun:
-    """Confirm a prepared run: its planned sites are queued and the first batch is queued."""
+def migration_start(
+    *, run_id: int, actor: Actor, dry_run: bool = False, override_withdrawal: bool = False
+) -> MigrationRun:
+    """Confirm a prepared run: its planned sites are queued and the first batch is queued.
+
+    A dry run goes through every site as a real run would and records what it would send,
+    sending nothing. `override_withdrawal` re-enrols users who withdrew from Smart Charging
+    earlier; only for a migration to Smart Charging, and only when the admin asks for it.
+    """
     try:
         with transaction.atomic():
             run = MigrationRun.objects.select_for_update().get(pk=run_id)
@@ -114,9 +109,17 @@ def migration_start(*, run_id: int, actor: Actor) -> MigrationRun:
             if queued == 0:
                 raise MigrationRefused(f"{run} has no site to migrate: every selected site was skipped.")
             run.state, run.started_by, run.started_at = RunState.RUNNING, actor_user(actor), now
-            run.save(update_fields=["state", "started_by", "started_at"])
+            run.dry_run = dry_run
+            run.override_withdrawal = override_withdrawal and run.direction == MigrationDirection.TO_SMART_CHARGING
+            run.save(update_fields=["state", "started_by", "started_at", "dry_run", "override_withdrawal"])
+            options = [
+                text
+                for flag, text in ((run.dry_run, "dry run"), (run.override_withdrawal, "override_withdrawal"))
+                if flag
+            ]
+            extra = f" ({', '.join(options)})" if options else ""
             audit_record(
-                action=AuditAction.MIGRATION_STARTED, actor=actor, run=run, outcome=f"{queued} site(s) queued."
+                action=AuditAction.MIGRATION_STARTED, actor=actor, run=run, outcome=f"{queued} site(s) queued{extra}."
             )
             transaction.on_commit(lambda: queue_batch(run.pk))
             return run

@@ -46,12 +46,9 @@ def admin_user():
     return UserFactory(email="ops@operator.example", is_staff=True)
 
 
-def prepare(admin_user, *sites, **options):
+def prepare(admin_user, *sites, direction=MigrationDirection.TO_SMART_CHARGING):
     return migration_prepare(
-        sites=Site.objects.filter(pk__in=[s.pk for s in sites]),
-        direction=options.pop("direction", MigrationDirection.TO_SMART_CHARGING),
-        actor=admin_user,
-        **options,
+        sites=Site.objects.filter(pk__in=[s.pk for s in sites]), direction=direction, actor=admin_user
     )
 
 
@@ -216,8 +213,8 @@ def test_a_second_overlapping_migration_is_refused_while_the_first_runs(admin_us
 
 def test_a_dry_run_records_what_it_would_send_and_changes_nothing(admin_user):
     site = ready_site()
-    run = prepare(admin_user, site, dry_run=True)
-    migration_start(run_id=run.pk, actor=admin_user)
+    run = prepare(admin_user, site)
+    migration_start(run_id=run.pk, actor=admin_user, dry_run=True)
     migration_batch(run_id=run.pk)
     item = run.items.get()
     assert item.state == ItemState.DONE
@@ -324,3 +321,16 @@ def test_a_rollback_skips_sites_not_on_smart_charging(admin_user):
     site = ready_site()
     run = prepare(admin_user, site, direction=MigrationDirection.TO_FLEX_LITE)
     assert run.items.get().reason == "Not on Smart Charging: nothing to roll back."
+
+
+def test_override_withdrawal_is_sent_only_when_the_admin_ticks_it(admin_user):
+    ticked, unticked = ready_site(), ready_site()
+    for site, override in ((ticked, True), (unticked, False)):
+        run = prepare(admin_user, site)
+        migration_start(run_id=run.pk, actor=admin_user, override_withdrawal=override)
+        migration_batch(run_id=run.pk)
+    enrols = dict(AxleEvent.objects.filter(kind=EventKind.ENROL).values_list("site_id", "payload"))
+    assert enrols[ticked.pk] == {"proposition": "full_asset_schedule_control", "override_withdrawal": True}
+    assert enrols[unticked.pk] == {"proposition": "full_asset_schedule_control", "override_withdrawal": False}
+    started = AuditEntry.objects.filter(action=AuditAction.MIGRATION_STARTED).order_by("pk")
+    assert [entry.outcome for entry in started] == ["1 site(s) queued (override_withdrawal).", "1 site(s) queued."]
