@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from smartcharging.services import delivery, migration_batches, readings, schedule_apply
+from smartcharging.services import delivery, eligibility, migration_batches, readings, schedule_apply
 from smartcharging.services.safety_net import safety_net_sweep
 
 
@@ -59,3 +59,10 @@ def run_migration_batch(run_id: int) -> None:
 def sweep_migrations() -> None:
     """Resume migrations whose chain of batches stopped (a lost task, a restarted worker)."""
     migration_batches.migrations_sweep(now=timezone.now())
+
+
+@shared_task(name="smartcharging.axle.check_eligibility", ignore_result=True)
+def check_eligibility(site_ids: list[int]) -> None:
+    """Ask Axle which propositions each site may join, and keep the answers for the readiness checks."""
+    for site_id in site_ids:
+        eligibility.site_eligibility_check(site_id=site_id)
