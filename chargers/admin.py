@@ -1,4 +1,5 @@
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from django.contrib import admin
 from django.db.models import Model
@@ -26,8 +27,16 @@ class AssetInline(admin.TabularInline[Asset, Site]):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin[Site]):
-    list_display = ("__str__", "mpan", "household", "timezone", "axle_site_id", "meter_consent_at")
-    list_filter = (
+    # Typed broadly: the smart-charging app extends this list with its own columns and filters.
+    list_display: tuple[str | Callable[[Site], str | bool], ...] = (
+        "__str__",
+        "mpan",
+        "household",
+        "timezone",
+        "axle_site_id",
+        "meter_consent_at",
+    )
+    list_filter: ClassVar[tuple[Any, ...]] = (
         "timezone",
         ("meter_consent_at", admin.EmptyFieldListFilter),
         ("axle_site_id", admin.EmptyFieldListFilter),
@@ -42,7 +51,7 @@ class SiteAdmin(admin.ModelAdmin[Site]):
     )
     list_select_related = ("household",)
     autocomplete_fields = ("household",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
     inlines = [AssetInline]
 
 

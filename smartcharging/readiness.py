@@ -41,12 +41,10 @@ class Check:
 CHECKS = (
     Check("consent", "Meter consent", "no meter consent recorded"),
     Check("mpan", "MPAN valid", "the MPAN is not 13 digits with a valid check digit"),
-    Check("charger_details", "Charger model and installation date", "a charger lacks its model or installation date"),
+    Check("charger_details", "Charger model and date", "a charger lacks its model or installation date"),
     Check("tariff", "Tariff", "no tariff on file"),
     Check("intent", "Intent", "a charger has no charging intent (kWh and ready-by)"),
-    Check(
-        "charger_online", "Charger online and takes profiles", "a charger is offline or cannot take profiles in W or A"
-    ),
+    Check("charger_online", "Online, takes profiles", "a charger is offline or cannot take profiles in W or A"),
     Check("eligible", "Eligible at Axle", "Axle has not confirmed the site is eligible for Smart Charging"),
 )
 CHECKS_BY_KEY = {check.key: check for check in CHECKS}

@@ -7,11 +7,21 @@ import pytest
 from django.contrib import admin
 
 from accounts.models import User
+from chargers.models import Site
 from chargers.services.metering import meter_samples_record
 from smartcharging.api.docs import AXLE_EXAMPLE_PROFILE
 from smartcharging.api.serializers import ChargingProfileSerializer, to_profile
-from smartcharging.models import AttemptOutcome, AxleEvent, AxleEventAttempt, EnrolmentStatus, ScheduleShape
+from smartcharging.models import (
+    AttemptOutcome,
+    AxleEvent,
+    AxleEventAttempt,
+    EnrolmentStatus,
+    MigrationDirection,
+    ScheduleShape,
+    SiteEligibility,
+)
 from smartcharging.services.intents import intent_set
+from smartcharging.services.migration import migration_prepare
 from smartcharging.services.schedules import schedule_receive
 from tests.factories import (
     ChargingIntentFactory,
@@ -60,6 +70,13 @@ def test_changelist_search_and_forms(staff_client, model):
         profile_json=AXLE_EXAMPLE_PROFILE,
         raw_payload=AXLE_EXAMPLE_PROFILE,
         shape=ScheduleShape.PROFILE,
+    )
+    # A prepared migration (with its audit entry) and Axle's eligibility answer for the site.
+    migration_prepare(
+        sites=Site.objects.all(), direction=MigrationDirection.TO_SMART_CHARGING, actor=User.objects.first()
+    )
+    SiteEligibility.objects.create(
+        site=intent.asset.site, smart_charging=False, issues="charger-1: asset_model_not_set"
     )
     opts = model._meta
     base = f"/admin/{opts.app_label}/{opts.model_name}/"

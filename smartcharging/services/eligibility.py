@@ -54,7 +54,9 @@ def eligibility_check_queue(*, site_ids: Sequence[int], actor: Actor) -> int:
     now = timezone.now()
     for start in range(0, len(ids), CHUNK):
         eta = now + timedelta(seconds=start / settings.MIGRATION_AXLE_CALLS_PER_S)
-        queue_task("smartcharging.axle.check_eligibility", ids[start : start + CHUNK], eta=eta, sweep="the admin asking again")
+        queue_task(
+            "smartcharging.axle.check_eligibility", ids[start : start + CHUNK], eta=eta, sweep="the admin asking again"
+        )
     audit_record(action=AuditAction.ELIGIBILITY_CHECKED, actor=actor, outcome=f"Asked Axle about {len(ids)} site(s).")
     return len(ids)
 
