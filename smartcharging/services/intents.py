@@ -12,9 +12,10 @@ from django.utils import timezone
 from chargers.models import Asset
 from smartcharging.axle.payloads import intent_payload, to_json
 from smartcharging.localtime import local_to_utc
-from smartcharging.models import WEEKDAY_FIELDS, ChargingIntent, ChargingMode, EventKind
+from smartcharging.models import WEEKDAY_FIELDS, AuditAction, ChargingIntent, ChargingMode, EventKind
 from smartcharging.selectors import site_follows_smart_charging
 
+from .audit import Actor, audit_record
 from .outbox import event_enqueue
 
 
@@ -28,6 +29,7 @@ def intent_set(
     may_charge_peak: bool = False,
     energy_estimated: bool = False,
     weekday_ready_by: dict[int, time | None] | None = None,
+    actor: Actor = None,
 ) -> ChargingIntent:
     """Set the charger's routine intent; per-weekday times given are replaced, others kept."""
     intent = ChargingIntent.objects.select_for_update().filter(asset=asset).first() or ChargingIntent(asset=asset)
@@ -38,7 +40,9 @@ def intent_set(
     intent.energy_estimated = energy_estimated
     for weekday, at in (weekday_ready_by or {}).items():
         setattr(intent, WEEKDAY_FIELDS[weekday], at)
-    return _save(intent)
+    return _save(
+        intent, actor=actor, change=f"Routine: {intent.energy_required_kwh} kWh by {ready_by_local_time:%H:%M}"
+    )
 
 
 @transaction.atomic
@@ -48,6 +52,7 @@ def intent_set_one_off(
     ready_by_local_time: time,
     energy_required_kwh: Decimal | None = None,
     now: datetime | None = None,
+    actor: Actor = None,
 ) -> ChargingIntent:
     """A change for the next charge only ("tonight"): the routine is kept and resumes afterwards.
 
@@ -70,23 +75,31 @@ def intent_set_one_off(
         raise ValidationError({"ready_by_local_time": error.messages}) from error
     intent.one_off_ready_by = ready_by
     intent.one_off_energy_kwh = energy_required_kwh
-    return _save(intent)
+    kwh = f"{energy_required_kwh} kWh" if energy_required_kwh is not None else "the usual kWh"
+    local = ready_by.astimezone(zone)
+    return _save(intent, actor=actor, change=f"One-off: {kwh} by {local:%H:%M} on {local:%a %d %b} ({zone.key})")
 
 
 @transaction.atomic
-def intent_clear_one_off(*, asset: Asset) -> ChargingIntent:
+def intent_clear_one_off(*, asset: Asset, actor: Actor = None) -> ChargingIntent:
     intent = ChargingIntent.objects.select_for_update().get(asset=asset)
     intent.one_off_ready_by = None
     intent.one_off_energy_kwh = None
-    return _save(intent)
+    return _save(intent, actor=actor, change="One-off change cancelled: back to the routine")
 
 
-def _save(intent: ChargingIntent) -> ChargingIntent:
-    """Validate and store the changed intent, and owe Axle the new one (same transaction)."""
+def _save(intent: ChargingIntent, *, actor: Actor, change: str) -> ChargingIntent:
+    """Validate and store the changed intent, record who changed it, and owe Axle the new one (same transaction)."""
     intent.updated_at = timezone.now()
     intent.full_clean()
     intent.save()
     _tell_axle(intent)
+    audit_record(
+        action=AuditAction.INTENT_CHANGED,
+        actor=actor,
+        site=intent.asset.site,
+        outcome=f"{intent.asset.ocpp_charge_point_id}: {change}.",
+    )
     return intent
 
 

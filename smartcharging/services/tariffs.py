@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from chargers.models import Asset, Site
 from smartcharging.axle.payloads import tariff_payload, to_json
-from smartcharging.models import EventKind, Tariff, TariffType
+from smartcharging.models import AuditAction, EventKind, Tariff, TariffType
 from smartcharging.selectors import site_follows_smart_charging
 
+from .audit import Actor, audit_record
 from .outbox import event_enqueue
 
 
@@ -24,6 +25,7 @@ def tariff_set(
     name: str = "",
     peak_rate_pence: Decimal | None = None,
     off_peak_rate_pence: Decimal | None = None,
+    actor: Actor = None,
 ) -> Tariff:
     """Record the site's tariff (replacing the one on file); refuses an invalid one with every reason."""
     tariff = Tariff.objects.select_for_update().filter(site=site).first() or Tariff(site=site)
@@ -35,6 +37,13 @@ def tariff_set(
     tariff.updated_at = timezone.now()
     tariff.full_clean()
     tariff.save()
+    windows = f", off-peak {tariff.off_peak_windows}" if tariff.off_peak_windows else ""
+    audit_record(
+        action=AuditAction.TARIFF_CHANGED,
+        actor=actor,
+        site=site,
+        outcome=f"{tariff.get_tariff_type_display()}{f' ({name})' if name else ''}{windows}.",
+    )
     if site_follows_smart_charging(site.pk):
         for asset in site.assets.all():
             tariff_event_enqueue(tariff=tariff, asset=asset)

@@ -115,6 +115,7 @@ def needs(request: HttpRequest, pk: int) -> HttpResponse:
                 may_charge_peak=data["may_charge_peak"],
                 energy_estimated=form.energy_estimated,
                 weekday_ready_by=form.weekday_ready_by(),
+                actor=request.user,
             )
         except ValidationError as error:
             show_service_errors(form, error, fields=INTENT_FIELDS)
@@ -136,6 +137,7 @@ def tonight(request: HttpRequest, pk: int) -> HttpResponse:
                 ready_by_local_time=form.cleaned_data["ready_by"],
                 energy_required_kwh=form.cleaned_data["energy_kwh"],
                 now=timezone.now(),
+                actor=request.user,
             )
         except ValidationError as error:
             show_service_errors(form, error, fields=ONE_OFF_FIELDS)
@@ -153,6 +155,6 @@ def tonight_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     asset = asset_for(signed_in_user(request), pk)
     intent = one_to_one(asset, "intent", ChargingIntent)
     if intent is not None and intent.one_off_ready_by is not None:  # a second tap changes nothing
-        intent_clear_one_off(asset=asset)
+        intent_clear_one_off(asset=asset, actor=request.user)
     messages.success(request, saved_message(asset, "One-off change cancelled: back to your routine."))
     return redirect("pages:needs", pk=asset.pk)

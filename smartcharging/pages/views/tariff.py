@@ -68,6 +68,7 @@ def tariff(request: HttpRequest, pk: int) -> HttpResponse:
                     name=data["name"],
                     peak_rate_pence=data["peak_rate_pence"],
                     off_peak_rate_pence=data["off_peak_rate_pence"],
+                    actor=request.user,
                 )
             except ValidationError as error:
                 show_service_errors(form, error, fields=TARIFF_FIELDS)
