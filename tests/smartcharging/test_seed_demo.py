@@ -23,10 +23,11 @@ def test_demo_households_are_enrolled_through_the_outbox_and_the_standin_can_sig
         "bob@example.com",
     }
     assert set(Asset.objects.values_list("ocpp_charge_point_id", flat=True)) == {"SIM-7KW-001", "SIM-22KW-002"}
-    enrolments = Enrolment.objects.all()
-    assert [(e.proposition, e.status) for e in enrolments] == [
-        (Proposition.SMART_CHARGING, EnrolmentStatus.PENDING)
-    ] * 2
+    enrolments = Enrolment.objects.order_by("site__mpan")
+    assert [(e.site.mpan, e.proposition, e.status) for e in enrolments] == [
+        ("1200023305967", Proposition.SMART_CHARGING, EnrolmentStatus.PENDING),  # Ann
+        ("1234567890126", Proposition.FLEX_LITE, EnrolmentStatus.PENDING),  # Bob, to try the migration on
+    ]
     assert AxleEvent.objects.filter(kind=EventKind.ONBOARD).count() == 2  # the stand-in onboards them
     application = Application.objects.get(client_id=STANDIN_CLIENT_ID)
     assert application.client_secret != STANDIN_CLIENT_SECRET  # stored hashed

@@ -24,19 +24,21 @@ DEMO_PASSWORD = "smart-charging-demo"  # noqa: S105 - a local demo account, refu
 STANDIN_CLIENT_ID = "axle-standin-demo"
 STANDIN_CLIENT_SECRET = "smart-charging-demo-client"  # noqa: S105 - local demo only, refused in production
 
-# (email, name, address, MPAN, charge point id, make, model, kW, phases, amps, rate units)
+# (email, name, address, MPAN, charge point id, make, model, kW, phases, amps, rate units, product).
+# Bob is still on Flex Lite, so an operator can try the migration to Smart Charging in the admin.
 DEMO_HOUSEHOLDS = [
     ("ann@example.com", "Ann Driver", "1 Acacia Avenue, London", "1200023305967", "SIM-7KW-001",
-     "Zappi", "v2.1", "7.4", 1, 32, RateUnits.WATTS),
+     "Zappi", "v2.1", "7.4", 1, 32, RateUnits.WATTS, Proposition.SMART_CHARGING),
     ("bob@example.com", "Bob Rider", "2 Beech Road, Leeds", "1234567890126", "SIM-22KW-002",
-     "Easee", "One", "22", 3, 32, RateUnits.AMPS),
+     "Easee", "One", "22", 3, 32, RateUnits.AMPS, Proposition.FLEX_LITE),
 ]  # fmt: skip
 
 
 class Command(BaseCommand):
     help = (
-        "Create a demo operator and two demo households with chargers, tariffs and intents, enrolled in Smart "
-        "Charging (through the outbox, so the local Axle stand-in onboards them), and the stand-in's OAuth client."
+        "Create a demo operator and two demo households with chargers, tariffs and intents, one enrolled in Smart "
+        "Charging and one in Flex Lite (through the outbox, so the local Axle stand-in onboards them), and the "
+        "stand-in's OAuth client."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,7 +62,7 @@ class Command(BaseCommand):
             )
         if not User.objects.filter(email="ops@example.com").exists():
             User.objects.create_superuser("ops@example.com", DEMO_PASSWORD, full_name="Demo Operator")
-        for email, name, address, mpan, cp_id, make, model, kw, phases, amps, units in DEMO_HOUSEHOLDS:
+        for email, name, address, mpan, cp_id, make, model, kw, phases, amps, units, product in DEMO_HOUSEHOLDS:
             household, _ = Household.objects.get_or_create(name=f"{name}'s home")
             if not User.objects.filter(email=email).exists():
                 User.objects.create_user(email, DEMO_PASSWORD, full_name=name, household=household)
@@ -103,4 +105,4 @@ class Command(BaseCommand):
                     charging_mode=ChargingMode.MAXIMISE,
                 )
             if not Enrolment.objects.filter(site=site).exists():
-                enrolment_request(site=site, proposition=Proposition.SMART_CHARGING, email=email)
+                enrolment_request(site=site, proposition=product, email=email)
