@@ -99,32 +99,27 @@ def migration_start(
     sending nothing. `override_withdrawal` re-enrols users who withdrew from Smart Charging
     earlier; only for a migration to Smart Charging, and only when the admin asks for it.
     """
-    try:
-        with transaction.atomic():
-            run = MigrationRun.objects.select_for_update().get(pk=run_id)
-            if run.state != RunState.DRAFT:
-                raise MigrationRefused(f"{run} is {run.get_state_display().lower()}; only a prepared one can start.")
-            now = timezone.now()
-            queued = run.items.filter(state=ItemState.PLANNED).update(state=ItemState.QUEUED, updated_at=now)
-            if queued == 0:
-                raise MigrationRefused(f"{run} has no site to migrate: every selected site was skipped.")
-            run.state, run.started_by, run.started_at = RunState.RUNNING, actor_user(actor), now
-            run.dry_run = dry_run
-            run.override_withdrawal = override_withdrawal and run.direction == MigrationDirection.TO_SMART_CHARGING
-            run.save(update_fields=["state", "started_by", "started_at", "dry_run", "override_withdrawal"])
-            options = [
-                text
-                for flag, text in ((run.dry_run, "dry run"), (run.override_withdrawal, "override_withdrawal"))
-                if flag
-            ]
-            extra = f" ({', '.join(options)})" if options else ""
-            audit_record(
-                action=AuditAction.MIGRATION_STARTED, actor=actor, run=run, outcome=f"{queued} site(s) queued{extra}."
-            )
-            transaction.on_commit(lambda: queue_batch(run.pk))
-            return run
-    except IntegrityError:
-        raise MigrationRefused(_overlap_message(run_id, ItemState.PLANNED)) from None
+    with transaction.atomic():
+        run = MigrationRun.objects.select_for_update().get(pk=run_id)
+        if run.state != RunState.DRAFT:
+            raise MigrationRefused(f"{run} is {run.get_state_display().lower()}; only a prepared one can start.")
+        queued = _hold_sites(run, ItemState.PLANNED)
+        if queued == 0:
+            raise MigrationRefused(f"{run} has no site to migrate: every selected site was skipped.")
+        run.state, run.started_by, run.started_at = RunState.RUNNING, actor_user(actor), timezone.now()
+        run.dry_run = dry_run
+        run.override_withdrawal = override_withdrawal and run.direction == MigrationDirection.TO_SMART_CHARGING
+        run.save(update_fields=["state", "started_by", "started_at", "dry_run", "override_withdrawal"])
+        flags = ((run.dry_run, "dry run"), (run.override_withdrawal, "override_withdrawal"))
+        options = ", ".join(text for flag, text in flags if flag)
+        audit_record(
+            action=AuditAction.MIGRATION_STARTED,
+            actor=actor,
+            run=run,
+            outcome=f"{queued} site(s) queued{f' ({options})' if options else ''}.",
+        )
+        transaction.on_commit(lambda: queue_batch(run.pk))
+        return run
 
 
 def migration_cancel(*, run_id: int, actor: Actor) -> MigrationRun:
@@ -148,33 +143,43 @@ def migration_cancel(*, run_id: int, actor: Actor) -> MigrationRun:
 
 def migration_retry_failed(*, run_id: int, actor: Actor) -> MigrationRun:
     """Queue the run's failed sites again (each is checked for readiness again in its batch)."""
-    try:
-        with transaction.atomic():
-            run = MigrationRun.objects.select_for_update().get(pk=run_id)
-            if run.state not in (RunState.RUNNING, RunState.FINISHED):
-                raise MigrationRefused(f"{run} is {run.get_state_display().lower()}; only a started one can retry.")
-            now = timezone.now()
-            failed = run.items.filter(state=ItemState.FAILED)
-            # The last attempt's steps stay in the outbox and its failure in the audit trail; the
-            # item is judged by its new steps only.
-            AxleEvent.objects.filter(migration_item__in=failed).update(migration_item=None)
-            retried = failed.update(state=ItemState.QUEUED, updated_at=now)
-            if retried == 0:
-                raise MigrationRefused(f"{run} has no failed site to retry.")
-            run.state, run.finished_at = RunState.RUNNING, None
-            run.save(update_fields=["state", "finished_at"])
-            audit_record(
-                action=AuditAction.MIGRATION_RETRIED, actor=actor, run=run, outcome=f"{retried} site(s) queued again."
-            )
-            transaction.on_commit(lambda: queue_batch(run.pk))
-            return run
-    except IntegrityError:
-        raise MigrationRefused(_overlap_message(run_id, ItemState.FAILED)) from None
+    with transaction.atomic():
+        run = MigrationRun.objects.select_for_update().get(pk=run_id)
+        if run.state not in (RunState.RUNNING, RunState.FINISHED):
+            raise MigrationRefused(f"{run} is {run.get_state_display().lower()}; only a started one can retry.")
+        # The last attempt's steps stay in the outbox and its failure in the audit trail; the item
+        # is judged by its new steps only.
+        AxleEvent.objects.filter(migration_item__run=run, migration_item__state=ItemState.FAILED).update(
+            migration_item=None
+        )
+        retried = _hold_sites(run, ItemState.FAILED)
+        if retried == 0:
+            raise MigrationRefused(f"{run} has no failed site to retry.")
+        run.state, run.finished_at = RunState.RUNNING, None
+        run.save(update_fields=["state", "finished_at"])
+        audit_record(
+            action=AuditAction.MIGRATION_RETRIED, actor=actor, run=run, outcome=f"{retried} site(s) queued again."
+        )
+        transaction.on_commit(lambda: queue_batch(run.pk))
+        return run
 
 
 def queue_batch(run_id: int, *, delay_s: float = 0) -> None:
     eta = timezone.now() + timedelta(seconds=delay_s) if delay_s > 0 else None
     queue_task("smartcharging.migration.run_batch", run_id, eta=eta, sweep="the migrations sweep")
+
+
+def _hold_sites(run: MigrationRun, state: ItemState) -> int:
+    """Queue the run's items in `state`; refused, naming the run in the way, if another holds a site.
+
+    The database's one-active-item-per-site constraint decides, so two admins starting overlapping
+    migrations at the same moment cannot both win.
+    """
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable for the message
+            return run.items.filter(state=state).update(state=ItemState.QUEUED, updated_at=timezone.now())
+    except IntegrityError:
+        raise MigrationRefused(_overlap_message(run.pk, state)) from None
 
 
 def _overlap_message(run_id: int, state: ItemState) -> str:

@@ -5,11 +5,6 @@ import pytest
 from smartcharging.models import EnrolmentStatus, Proposition
 from tests.factories import AssetFactory, ChargingIntentFactory, EnrolmentFactory, TariffFactory
 from tests.smartcharging.axle.conftest import axle, axle_settings, token_call  # noqa: F401 - shared fixtures
-from tests.smartcharging.axle.fake_axle import BASE_URL
-
-
-def asset_url(asset, event: str) -> str:
-    return f"{BASE_URL}/entities/asset/{asset.axle_asset_id}/event/{event}"
 
 
 @pytest.fixture

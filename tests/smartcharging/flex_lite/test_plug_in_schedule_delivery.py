@@ -12,7 +12,7 @@ from smartcharging.models.schedules import ApplyState
 from smartcharging.services import delivery
 from smartcharging.services.plugs import charger_plugged_in, charger_unplugged
 from smartcharging.services.schedule_apply import schedule_apply
-from tests.smartcharging.flex_lite.conftest import asset_url
+from tests.smartcharging.outbox.conftest import asset_url
 
 pytestmark = pytest.mark.django_db
 PLUGGED_IN = datetime(2027, 1, 10, 22, tzinfo=UTC)
