@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from chargers.admin import SiteAdmin
 from chargers.models import Site
 from smartcharging.models import AuditEntry, MigrationDirection, MigrationItem, Proposition, SiteEligibility
-from smartcharging.readiness import CHECKS, Check, is_ready, missing, with_readiness
+from smartcharging.readiness import CHECKS, Check, is_ready, missing, product_is, with_readiness
 from smartcharging.services.eligibility import eligibility_check_queue
 from smartcharging.services.migration import migration_prepare
 
@@ -38,7 +38,7 @@ class ProductFilter(admin.SimpleListFilter):
         product = {"smart": Proposition.SMART_CHARGING, "flex": Proposition.FLEX_LITE, "none": ""}.get(
             self.value() or ""
         )
-        return queryset if product is None else queryset.filter(**{"product": product})
+        return queryset if product is None else queryset.filter(product_is(product))
 
 
 class ReadinessFilter(admin.SimpleListFilter):

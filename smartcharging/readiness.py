@@ -103,6 +103,21 @@ def is_ready() -> Q:
     return Q(**{f"ready_{check.key}": True for check in CHECKS})
 
 
+def product_is(product: str) -> Q:
+    """Filter: the site follows `product` ("" for neither), by the same conditions in the same order as
+    the `product` annotation's CASE, but as EXISTS / NOT EXISTS, which PostgreSQL turns into semi-
+    and anti-joins. Filtering on the CASE itself evaluates it for every site, and its cost estimate
+    (about 1M at 50,000 sites) makes PostgreSQL JIT-compile the admin list's query: 1.4 s of 1.6 s.
+    """
+    expression = site_product_expression()
+    earlier = Q()
+    for when in expression.cases:
+        if when.result.value == product:
+            return earlier & Q(when.condition)
+        earlier &= ~Q(when.condition)
+    return earlier if expression.default.value == product else Q(pk__in=[])
+
+
 def missing(row: object) -> list[str]:
     """What a site (annotated by `with_readiness`, as a model or a values() dict) still lacks, in words."""
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)

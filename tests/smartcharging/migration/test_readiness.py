@@ -8,7 +8,7 @@ import pytest
 
 from chargers.models import ChargerState, Site
 from smartcharging.models import EnrolmentStatus, Proposition, SiteEligibility
-from smartcharging.readiness import is_ready, missing, with_readiness
+from smartcharging.readiness import is_ready, missing, product_is, with_readiness
 from tests.factories import EnrolmentFactory
 from tests.smartcharging.migration.builders import ready_site
 
@@ -82,6 +82,18 @@ def test_smart_charging_wins_over_flex_lite_and_a_failed_enrolment_counts_for_no
     assert checked(site).product == Proposition.FLEX_LITE
     site.enrolments.all().delete()
     assert checked(site).product == ""
+
+
+def test_the_product_filter_picks_the_sites_the_product_column_shows():
+    smart, flex, failed, neither = ready_site(), ready_site(), ready_site(), ready_site()
+    EnrolmentFactory(site=smart, proposition=Proposition.SMART_CHARGING, status=EnrolmentStatus.PENDING)
+    EnrolmentFactory(site=failed, proposition=Proposition.SMART_CHARGING, status=EnrolmentStatus.FAILED)
+    neither.enrolments.all().delete()
+    sites = with_readiness(Site.objects.order_by("pk"))
+    expected = {Proposition.SMART_CHARGING: [smart], Proposition.FLEX_LITE: [flex, failed], "": [neither]}
+    for product, chosen in expected.items():
+        assert list(sites.filter(product_is(product))) == chosen
+        assert list(sites.filter(product=product)) == chosen
 
 
 def test_consent_time_is_kept_in_utc():
