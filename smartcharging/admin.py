@@ -7,6 +7,10 @@ from .models import WEEKDAY_FIELDS, AxleEvent, AxleEventAttempt, ChargingIntent,
 from .selectors import schedule_plan
 from .services.delivery import events_retry
 
+admin.site.site_header = "Smart Charging operations"
+admin.site.site_title = "Smart Charging admin"
+admin.site.index_title = "Sites, chargers, Axle and migrations"
+
 
 @admin.register(Tariff)
 class TariffAdmin(admin.ModelAdmin[Tariff]):
