@@ -4,6 +4,7 @@ import pytest
 
 from tests.smartcharging.axle.conftest import axle, axle_settings, token_call  # noqa: F401 - shared fixtures
 from tests.smartcharging.axle.fake_axle import BASE_URL
+from tests.smartcharging.axle_standin.conftest import make_standin, standin  # noqa: F401 - the end-to-end test
 
 SITE_CALL = re.compile(rf"{re.escape(BASE_URL)}/entities/site/(?P<site>[0-9a-f-]+)/(?P<action>enrol|unenrol)")
 ASSET_EVENT = re.compile(rf"{re.escape(BASE_URL)}/entities/asset/[0-9a-f-]+/event/(tariff-update|plug-in)")

@@ -22,7 +22,6 @@ from smartcharging.services.eligibility import site_eligibility_check
 from smartcharging.services.enrolments import enrolment_request
 from smartcharging.services.migration import migration_prepare, migration_start
 from tests.factories import AssetFactory, ChargingIntentFactory, TariffFactory
-from tests.smartcharging.axle_standin.conftest import _fresh_token_cache, make_standin, standin  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
