@@ -46,7 +46,7 @@ class ReadinessFilter(admin.SimpleListFilter):
     parameter_name = "readiness"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Site]) -> list[tuple[str, str]]:
-        return [("ready", "Ready"), *((f"missing_{c.key}", f"Missing: {c.label.lower()}") for c in CHECKS)]
+        return [("ready", "Ready"), *((f"missing_{c.key}", f"Missing: {c.label}") for c in CHECKS)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Site]) -> QuerySet[Site]:
         value = self.value() or ""
@@ -63,7 +63,7 @@ def _check_column(check: Check) -> Callable[[Site], bool]:
         return bool(getattr(site, f"ready_{check.key}"))
 
     column.__name__ = f"ready_{check.key}"
-    return admin.display(boolean=True, description=check.label, ordering=f"ready_{check.key}")(column)
+    return admin.display(boolean=True, description=check.column, ordering=f"ready_{check.key}")(column)
 
 
 admin.site.unregister(Site)

@@ -34,18 +34,31 @@ from smartcharging.selectors import site_product_expression
 @dataclass(frozen=True)
 class Check:
     key: str  # the annotation is "ready_<key>"
-    label: str  # the admin column and filter
+    column: str  # the admin list's column header (short: seven of them sit side by side)
+    label: str  # what the filter "Missing: <label>" says
     missing: str  # what to tell the admin when the check fails
 
 
 CHECKS = (
-    Check("consent", "Meter consent", "no meter consent recorded"),
-    Check("mpan", "MPAN valid", "the MPAN is not 13 digits with a valid check digit"),
-    Check("charger_details", "Charger model and date", "a charger lacks its model or installation date"),
-    Check("tariff", "Tariff", "no tariff on file"),
-    Check("intent", "Intent", "a charger has no charging intent (kWh and ready-by)"),
-    Check("charger_online", "Online, takes profiles", "a charger is offline or cannot take profiles in W or A"),
-    Check("eligible", "Eligible at Axle", "Axle has not confirmed the site is eligible for Smart Charging"),
+    Check("consent", "Consent", "meter consent", "no meter consent recorded"),
+    Check("mpan", "MPAN", "a valid MPAN", "the MPAN is not 13 digits with a valid check digit"),
+    Check(
+        "charger_details",
+        "Charger",
+        "charger model and installation date",
+        "a charger lacks its model or installation date",
+    ),
+    Check("tariff", "Tariff", "tariff", "no tariff on file"),
+    Check("intent", "Intent", "intent", "a charger has no charging intent (kWh and ready-by)"),
+    Check(
+        "charger_online",
+        "Online",
+        "charger online and taking profiles",
+        "a charger is offline or cannot take profiles in W or A",
+    ),
+    Check(
+        "eligible", "Eligible", "eligibility at Axle", "Axle has not confirmed the site is eligible for Smart Charging"
+    ),
 )
 CHECKS_BY_KEY = {check.key: check for check in CHECKS}
 
