@@ -113,6 +113,15 @@ class AuditAction(models.TextChoices):
     ELIGIBILITY_CHECKED = "eligibility_checked", "Eligibility checked with Axle"
     TARIFF_CHANGED = "tariff_changed", "Tariff changed"
     INTENT_CHANGED = "intent_changed", "Intent changed"
+    ONBOARDING_REQUESTED = "onboarding_requested", "Onboarding with Axle requested"
+    ONBOARDING_REFUSED = "onboarding_refused", "Onboarding refused (not eligible)"
+    JOINED = "joined", "Joined (consent given, enrolment sent)"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    STOPPED = "stopped", "Smart charging stopped"
+    RESTARTED = "restarted", "Smart charging started again"
+    MOVED_OUT = "moved_out", "Moved out (site offboarded)"
+    CHARGER_ADDED = "charger_added", "Charger added"
+    CHARGER_REPLACED = "charger_replaced", "Charger replaced"
 
 
 class AuditEntry(models.Model):

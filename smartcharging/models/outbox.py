@@ -24,6 +24,8 @@ class EventKind(models.TextChoices):
     CHARGE_NOW_DELETED = "charge_now_deleted", "Charge now cancelled"
     SCHEDULE_CALLBACK = "schedule_callback", "Schedule acknowledgement"
     PLUG_IN_SCHEDULE = "plug_in_schedule", "Flex Lite plug-in schedule"
+    INITIALISE = "initialise", "Initialise site and chargers (no enrolment)"
+    OFFBOARD = "offboard", "Offboard site and chargers"
 
 
 # Only the newest of these matters to Axle: an older one still waiting can be dropped safely.

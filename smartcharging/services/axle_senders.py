@@ -20,6 +20,7 @@ from smartcharging.axle.payloads import to_json
 from smartcharging.models import AxleEvent, Enrolment, EnrolmentStatus, EventKind, EventState
 
 from .flex_lite import flex_lite_answer_read, flex_lite_schedule_store
+from .onboarding import changes_at_axle, site_initialised
 
 
 @dataclass
@@ -136,7 +137,31 @@ def _send_onboard(event: AxleEvent) -> Sent:
             Asset.objects.filter(site_id=event.site_id, external_id=external_id).update(axle_asset_id=asset_id)
         _mark_enrolment(event, EnrolmentStatus.ENROLLED, 200, dict(answer.raw))
 
-    return Sent(200, dict(answer.raw), after=store_ids)
+    return Sent(200, dict(answer.raw), after=store_ids, note=changes_at_axle(dict(answer.raw)))
+
+
+def _send_initialise(event: AxleEvent) -> Sent:
+    payload = _payload(event)
+    answer = client.initialise(site=payload["site"], assets=payload["assets"])
+
+    def enrol_if_eligible() -> None:
+        site_initialised(site_id=event.site_id, answer=answer, then_enrol=payload["then_enrol"])
+
+    return Sent(200, dict(answer.raw), after=enrol_if_eligible, note=changes_at_axle(dict(answer.raw)))
+
+
+def _send_offboard(event: AxleEvent) -> Sent:
+    client.offboard(site_id=_site_id(event))
+
+    def forget_axle_ids() -> None:
+        # Axle deleted the site and its chargers: a new household there starts afresh.
+        Site.objects.filter(pk=event.site_id).update(axle_site_id=None)
+        Asset.objects.filter(site_id=event.site_id).update(axle_asset_id=None)
+        Enrolment.objects.filter(site_id=event.site_id).update(
+            status=EnrolmentStatus.UNENROLLED, unenrolled_at=timezone.now()
+        )
+
+    return Sent(200, None, after=forget_axle_ids)
 
 
 def _send_enrol(event: AxleEvent) -> Sent:
@@ -195,4 +220,6 @@ SENDERS: dict[str, Callable[[AxleEvent], Sent]] = {
     EventKind.CHARGE_NOW_DELETED: _send_charge_now_deleted,
     EventKind.SCHEDULE_CALLBACK: _send_schedule_callback,
     EventKind.PLUG_IN_SCHEDULE: _send_plug_in_schedule,
+    EventKind.INITIALISE: _send_initialise,
+    EventKind.OFFBOARD: _send_offboard,
 }

@@ -45,6 +45,11 @@ def site_eligibility_check(*, site_id: int) -> SiteEligibility | None:
             logger.warning("Eligibility of site %s not checked: %s", site.pk, error)
             return None
         return _store(site, eligible=(), issues=f"Axle answered {error.status_code}: {error.message}", raw=None)
+    return eligibility_record(site, answer)
+
+
+def eligibility_record(site: Site, answer: Eligibility) -> SiteEligibility:
+    """Keep Axle's eligibility answer (from the eligibility endpoint, or within initialise's answer)."""
     return _store(site, eligible=answer.eligible_propositions, issues=_issues(answer), raw=dict(answer.raw))
 
 
