@@ -16,12 +16,22 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from chargers.admin import SiteAdmin
-from chargers.models import Site
-from smartcharging.models import AuditEntry, MigrationDirection, MigrationItem, Proposition, SiteEligibility
+from chargers.admin import AssetAdmin, SiteAdmin
+from chargers.models import Asset, Site
+from smartcharging.models import (
+    AuditEntry,
+    AxleEvent,
+    EventKind,
+    EventState,
+    MigrationDirection,
+    MigrationItem,
+    Proposition,
+    SiteEligibility,
+)
 from smartcharging.readiness import CHECKS, Check, is_ready, missing, product_is, with_readiness
 from smartcharging.services.eligibility import eligibility_check_queue
 from smartcharging.services.migration import migration_prepare
+from smartcharging.services.onboarding import changes_at_axle, charger_changed, sites_initialise_request
 
 MIGRATE_PERMISSION = "smartcharging.migrate_sites"
 PRODUCT_NAMES = {Proposition.SMART_CHARGING.value: "Smart Charging", Proposition.FLEX_LITE.value: "Flex Lite", "": "—"}
@@ -67,13 +77,24 @@ def _check_column(check: Check) -> Callable[[Site], bool]:
 
 
 admin.site.unregister(Site)
+admin.site.unregister(Asset)
+
+
+@admin.register(Asset)
+class ChargerAxleAdmin(AssetAdmin):
+    """Chargers as in the chargers app, and Axle told of a charger added or replaced (new hardware)."""
+
+    def save_model(self, request: HttpRequest, obj: Asset, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if charger_changed(asset=obj, created=not change, changed=form.changed_data, actor=request.user):
+            self.message_user(request, f"Axle will be told about charger {obj.ocpp_charge_point_id}.")
 
 
 @admin.register(Site)
 class SiteMigrationAdmin(SiteAdmin):
     list_display = ("__str__", "mpan", "household", "product", *(_check_column(check) for check in CHECKS))
     list_filter: ClassVar[tuple[Any, ...]] = (ProductFilter, ReadinessFilter, *SiteAdmin.list_filter)
-    actions = ["migrate_to_smart_charging", "roll_back_to_flex_lite", "check_eligibility"]
+    actions = ["migrate_to_smart_charging", "roll_back_to_flex_lite", "check_eligibility", "onboard_with_axle"]
     readonly_fields: ClassVar[tuple[str, ...]] = (*SiteAdmin.readonly_fields, "readiness", "history")
     show_full_result_count = False  # a second count of 50,000 rows tells an admin nothing new
 
@@ -125,10 +146,26 @@ class SiteMigrationAdmin(SiteAdmin):
                 for e in entries
             ),
         )
+        answers = AxleEvent.objects.filter(
+            site=site, kind__in=(EventKind.ONBOARD, EventKind.INITIALISE), state=EventState.DELIVERED
+        ).order_by("-pk")[:3]
+        changed = format_html_join(
+            "",
+            "<li>{} {}: {}</li>",
+            (
+                (
+                    e.get_kind_display(),
+                    f"{e.delivered_at:%Y-%m-%d %H:%M}Z" if e.delivered_at else "",
+                    changes_at_axle(e.response) or "Axle changed nothing on its side.",
+                )
+                for e in answers
+            ),
+        )
         return format_html(
-            "<ul>{}</ul><table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th></tr></thead>"
+            "<ul>{}{}</ul><table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Outcome</th></tr></thead>"
             "<tbody>{}</tbody></table>",
             runs or format_html("<li>{}</li>", "In no migration yet."),
+            changed,
             trail or format_html('<tr><td colspan="4">{}</td></tr>', "Nothing recorded yet."),
         )
 
@@ -148,6 +185,23 @@ class SiteMigrationAdmin(SiteAdmin):
             f"Asking Axle about {count} site(s) in the background; the Eligible column fills in as answers arrive.",
             messages.SUCCESS,
         )
+
+    @admin.action(
+        description="Onboard with Axle: initialise, check eligibility, enrol in Smart Charging", permissions=["migrate"]
+    )
+    def onboard_with_axle(self, request: HttpRequest, queryset: QuerySet[Site]) -> None:
+        queued, refused = sites_initialise_request(
+            sites=list(queryset), proposition=Proposition.SMART_CHARGING, actor=request.user
+        )
+        if queued:
+            self.message_user(
+                request,
+                f"{len(queued)} site(s) sent to Axle to initialise; each is enrolled once Axle says it is eligible. "
+                "What Axle changed on its side shows on each site's page.",
+                messages.SUCCESS,
+            )
+        for site, reason in refused.items():
+            self.message_user(request, f"{site}: not sent. {reason}", messages.WARNING)
 
     def _prepare(self, request: HttpRequest, queryset: QuerySet[Site], direction: MigrationDirection) -> HttpResponse:
         run = migration_prepare(sites=queryset, direction=direction, actor=request.user)

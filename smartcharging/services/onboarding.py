@@ -9,19 +9,20 @@ then enrolled, with its tariff and plug state, in its outbox stream. What Axle c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
-from chargers.models import Site
+from chargers.models import Asset, ChargerState, Site
 from smartcharging.axle.payloads import asset_payload, site_payload, to_json
 from smartcharging.axle.types import InitialiseAnswer
 from smartcharging.models import AuditAction, AxleEvent, Enrolment, EnrolmentStatus, EventKind, Proposition
+from smartcharging.selectors import site_product
 
 from .audit import Actor, audit_entry, audit_record_many
 from .eligibility import eligibility_record
-from .joining import joining_events, sites_facts
+from .joining import SiteFacts, joining_events, sites_facts
 from .outbox import events_enqueue
 
 
@@ -53,13 +54,9 @@ def sites_initialise_request(
             refused[site] = f"Already in {Proposition(proposition).label} (or joining it)."
         else:
             queued.append(site)
-            body = {
-                "site": site_payload(site, email=None),
-                "assets": [asset_payload(asset) for asset in site_facts.assets],
-                # Not sent to Axle's initialise: what to enrol the site in once it is found eligible.
-                "then_enrol": {"proposition": proposition, "override_withdrawal": override_withdrawal},
-            }
-            events.append(AxleEvent(site=site, kind=EventKind.INITIALISE, payload=to_json(body)))
+            events.append(
+                initialise_event(site_facts, proposition=proposition, override_withdrawal=override_withdrawal)
+            )
     for site in queued:
         Enrolment.objects.update_or_create(
             site=site,
@@ -109,6 +106,55 @@ def site_initialised(*, site_id: int, answer: InitialiseAnswer, then_enrol: dict
         return
     facts = sites_facts([site.pk])[site.pk]
     events_enqueue(joining_events(facts, proposition=proposition, override_withdrawal=override, now=timezone.now()))
+
+
+def initialise_event(facts: SiteFacts, *, proposition: Proposition, override_withdrawal: bool) -> AxleEvent:
+    """Initialise the site and all its chargers at Axle, then (once eligible) enrol it in `proposition`."""
+    body = {
+        "site": site_payload(facts.site, email=None),
+        "assets": [asset_payload(asset) for asset in facts.assets],
+        # Not sent to Axle's initialise: what to enrol the site in once it is found eligible.
+        "then_enrol": {"proposition": proposition, "override_withdrawal": override_withdrawal},
+    }
+    return AxleEvent(site=facts.site, kind=EventKind.INITIALISE, payload=to_json(body))
+
+
+# What Axle knows of a charger: a change to any of these is a change Axle must hear of.
+AXLE_CHARGER_FIELDS = frozenset({"make", "model", "installation_date", "rated_power_kw", "ocpp_charge_point_id"})
+
+
+@transaction.atomic
+def charger_changed(*, asset: Asset, created: bool, changed: Collection[str], actor: Actor) -> bool:
+    """A charger was added to a site, or replaced (new hardware for the same home): Axle's record follows.
+
+    Our charger keeps its external id, so a replacement updates the asset Axle knows (initialise
+    is an upsert) rather than deleting it: Axle documents no call that deletes one charger, and a
+    charger that merely opted out must never be deleted there. The new charger gets the site's
+    tariff, and a plug-in if a car is plugged in, through the enrolment that follows initialise.
+    Returns whether Axle is to be told (not for a site Axle does not know yet: joining tells it).
+    """
+    if not created and not AXLE_CHARGER_FIELDS & set(changed):
+        return False
+    site = asset.site
+    action = AuditAction.CHARGER_ADDED if created else AuditAction.CHARGER_REPLACED
+    what = "added" if created else f"changed ({', '.join(sorted(AXLE_CHARGER_FIELDS & set(changed)))})"
+    if not created and "ocpp_charge_point_id" in changed:
+        # New hardware: its configuration is its own, read again when it boots.
+        ChargerState.objects.filter(asset=asset).update(
+            max_stack_level=None,
+            allowed_rate_units="",
+            max_periods=None,
+            max_profiles_installed=None,
+            config_read_at=None,
+        )
+    product = site_product(site.pk)
+    tell_axle = site.axle_site_id is not None and product is not None
+    outcome = f"Charger {asset.ocpp_charge_point_id} {what}." + (" Axle's record updated." if tell_axle else "")
+    audit_record_many([audit_entry(action=action, actor=actor, site=site, outcome=outcome)])
+    if tell_axle and product is not None:
+        facts = sites_facts([site.pk], lock=True)[site.pk]
+        events_enqueue([initialise_event(facts, proposition=product, override_withdrawal=False)])
+    return tell_axle
 
 
 def changes_at_axle(answer: object) -> str:
