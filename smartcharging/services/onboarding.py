@@ -1,7 +1,7 @@
 """Onboarding existing users with Axle's advanced flow: initialise, then eligibility, then enrol.
 
-For an operator bringing a selection of existing users to Axle (the homeowner's own joining uses
-the one-call onboard). Initialise creates or updates the site and its chargers at Axle without
+For an operator bringing a selection of existing users to Axle, and for a homeowner joining from
+the join page (`membership.site_join`). Initialise creates or updates the site and its chargers at Axle without
 enrolling them and answers with their eligibility; only a site eligible for the proposition is
 then enrolled, with its tariff and plug state, in its outbox stream. What Axle changed on its side
 (`fields_updated`, `warnings`) is kept with the initialise event's answer and shown to the admin.
@@ -106,6 +106,10 @@ def site_initialised(*, site_id: int, answer: InitialiseAnswer, then_enrol: dict
             status=EnrolmentStatus.FAILED, axle_response={"eligibility": dict(answer.eligibility.raw)}
         )
         audit_record_many([audit_entry(action=AuditAction.ONBOARDING_REFUSED, site=site, outcome=reason)])
+        return
+    if not Enrolment.objects.filter(site=site, proposition=proposition, status=EnrolmentStatus.PENDING).exists():
+        # The homeowner withdrew (or the enrolment was refused) while Axle was initialising the
+        # site: enrolling it now would undo their choice.
         return
     facts = sites_facts([site.pk])[site.pk]
     events_enqueue(joining_events(facts, proposition=proposition, override_withdrawal=override, now=timezone.now()))
