@@ -6,14 +6,19 @@ ValidationErrors are shown on these forms by `show_service_errors`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import time
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from chargers.models import Asset
+from chargers.validators import validate_mpan
 from smartcharging.models import MAX_ENERGY_KWH, ChargingMode, TariffType
+from smartcharging.services.membership import NO_CONSENT, ChargerDetails
 
 ENERGY_PRESETS_KWH = (10, 20, 30, 40, 60)
 READY_BY_PRESETS = ("06:00", "07:00", "08:00")
@@ -243,3 +248,82 @@ class BoostForm(forms.Form):
         choices=[(1, "1 hour"), (2, "2 hours"), (3, "3 hours"), (4, "4 hours"), (6, "6 hours"), (8, "8 hours")],
         initial=2,
     )
+
+
+class MpanField(forms.CharField):
+    """The MPAN as typed from a bill, spaces allowed; checked with the validator's own words."""
+
+    default_validators = [validate_mpan]
+
+    def to_python(self, value: Any) -> str:
+        return "".join(str(super().to_python(value)).split())
+
+
+class JoinForm(forms.Form):
+    """Joining Axle's programme: consent, the MPAN, and what each charger still lacks."""
+
+    consent = forms.BooleanField(
+        label="I agree to the updated terms, and to Axle reading my electricity meter to plan my charging.",
+        error_messages={"required": NO_CONSENT},
+    )
+    mpan = MpanField(
+        label="Your MPAN",
+        help_text="13 digits at the bottom right of the 'S' box on your electricity bill.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "Enter your MPAN: the 13 digits from your electricity bill."},
+    )
+
+    def __init__(self, *args: Any, assets: Sequence[Asset], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.charger_rows: list[tuple[Asset, list[forms.BoundField]]] = []
+        for asset in assets:
+            names = []
+            if not asset.make:
+                self.fields[f"make_{asset.pk}"] = forms.CharField(
+                    label="Make",
+                    max_length=100,
+                    help_text="The brand on the charger, e.g. Zappi or Ohme.",
+                    error_messages={"required": "Enter the charger's make: Axle needs it."},
+                )
+                names.append(f"make_{asset.pk}")
+            if not asset.model:
+                self.fields[f"model_{asset.pk}"] = forms.CharField(
+                    label="Model",
+                    max_length=100,
+                    help_text="On its label or in its app, e.g. v2.1.",
+                    error_messages={"required": "Enter the charger's model: Axle needs it."},
+                )
+                names.append(f"model_{asset.pk}")
+            if not asset.installation_date:
+                self.fields[f"installed_{asset.pk}"] = forms.DateField(
+                    label="Installed on",
+                    help_text="Roughly is fine: the month it went in.",
+                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    error_messages={
+                        "required": "Enter when the charger was installed: Axle needs it.",
+                        "invalid": "Enter a date like 2024-05-01.",
+                    },
+                )
+                names.append(f"installed_{asset.pk}")
+            if names:
+                self.charger_rows.append((asset, [self[name] for name in names]))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        today = timezone.localdate()
+        for name, value in data.items():
+            if name.startswith("installed_") and value is not None and value > today:
+                self.add_error(name, "The installation date cannot be in the future.")
+        return data
+
+    def charger_details(self) -> list[ChargerDetails]:
+        data = self.cleaned_data
+        return [
+            ChargerDetails(
+                asset_id=asset.pk,
+                make=data.get(f"make_{asset.pk}"),
+                model=data.get(f"model_{asset.pk}"),
+                installation_date=data.get(f"installed_{asset.pk}"),
+            )
+            for asset, _ in self.charger_rows
+        ]

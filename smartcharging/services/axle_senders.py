@@ -125,7 +125,10 @@ def _send_schedule_callback(event: AxleEvent) -> Sent:
 
 
 def _enrolment(event: AxleEvent) -> Enrolment:
-    return Enrolment.objects.get(site_id=event.site_id, proposition=_payload(event)["proposition"])
+    payload = _payload(event)
+    # An initialise names the proposition it leads to under "then_enrol".
+    proposition = payload["proposition"] if "proposition" in payload else payload["then_enrol"]["proposition"]
+    return Enrolment.objects.get(site_id=event.site_id, proposition=proposition)
 
 
 def _send_onboard(event: AxleEvent) -> Sent:
@@ -200,7 +203,9 @@ def on_permanent_failure(event: AxleEvent, error: AxleError) -> None:
     A refused step of a site's migration withdraws its later steps (a plug-in for a site Axle would
     not enrol means nothing); the migration item then shows this answer, and can be retried.
     """
-    if event.kind in (EventKind.ONBOARD, EventKind.ENROL, EventKind.UNENROL):
+    if event.kind in (EventKind.ONBOARD, EventKind.ENROL, EventKind.UNENROL, EventKind.INITIALISE):
+        # A refused initialise (409: a charger registered elsewhere; 400: no consent) ends the
+        # enrolment it led to, or it would wait for ever and block the homeowner's next try.
         _mark_enrolment(event, EnrolmentStatus.FAILED, error.status_code, error.body or error.message)
     if event.migration_item_id is not None:
         AxleEvent.objects.filter(

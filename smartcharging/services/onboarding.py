@@ -1,7 +1,7 @@
 """Onboarding existing users with Axle's advanced flow: initialise, then eligibility, then enrol.
 
-For an operator bringing a selection of existing users to Axle (the homeowner's own joining uses
-the one-call onboard). Initialise creates or updates the site and its chargers at Axle without
+For an operator bringing a selection of existing users to Axle, and for a homeowner joining from
+the join page (`membership.site_join`). Initialise creates or updates the site and its chargers at Axle without
 enrolling them and answers with their eligibility; only a site eligible for the proposition is
 then enrolled, with its tariff and plug state, in its outbox stream. What Axle changed on its side
 (`fields_updated`, `warnings`) is kept with the initialise event's answer and shown to the admin.
@@ -97,12 +97,21 @@ def site_initialised(*, site_id: int, answer: InitialiseAnswer, then_enrol: dict
     proposition = Proposition(str(then_enrol["proposition"]))
     override = bool(then_enrol.get("override_withdrawal", False))
     eligible = record.smart_charging if proposition == Proposition.SMART_CHARGING else record.flex_lite
+    enrolment = Enrolment.objects.filter(site=site, proposition=proposition).first()
     if not eligible:
         reason = f"Axle says the site is not eligible for {proposition.label}: {record.issues or 'no reason given'}"
-        Enrolment.objects.filter(site=site, proposition=proposition).update(
-            status=EnrolmentStatus.FAILED, axle_response={"eligibility": dict(answer.eligibility.raw)}
-        )
+        if enrolment is not None and enrolment.status == EnrolmentStatus.PENDING:
+            enrolment.status = EnrolmentStatus.FAILED
+            enrolment.axle_response = {"eligibility": dict(answer.eligibility.raw)}
+            enrolment.save(update_fields=["status", "axle_response", "updated_at"])
+        elif enrolment is not None and enrolment.is_active:
+            # Re-initialised for a changed charger: an enrolled site stays enrolled; the admin fixes it.
+            reason += ". The site stays enrolled; fix what Axle names."
         audit_record_many([audit_entry(action=AuditAction.ONBOARDING_REFUSED, site=site, outcome=reason)])
+        return
+    if enrolment is None or not enrolment.is_active:
+        # The homeowner withdrew (or the enrolment was refused) while Axle was initialising the
+        # site: enrolling it now would undo their choice.
         return
     facts = sites_facts([site.pk])[site.pk]
     events_enqueue(joining_events(facts, proposition=proposition, override_withdrawal=override, now=timezone.now()))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 # Generic admin and form classes (ModelAdmin[Site]) are subscriptable at run time.
 django_stubs_ext.monkeypatch()
@@ -282,3 +283,14 @@ MIGRATION_AXLE_CALLS_PER_S = env.float("MIGRATION_AXLE_CALLS_PER_S", default=5.0
 MIGRATION_SETTLE_POLL_S = env.int("MIGRATION_SETTLE_POLL_S", default=10)
 # A run whose next batch is this late lost its task (a worker restarted): the sweep resumes it.
 MIGRATION_STALL_AFTER_S = env.int("MIGRATION_STALL_AFTER_S", default=120)
+
+# --- Joining (the homeowner's join page) ------------------------------------------------------------
+# The Axle proposition a new household joins: Smart Charging ("full_asset_schedule_control") or
+# Flex Lite ("limited_pause"). Written out rather than imported: the models are not loaded yet.
+NEW_USER_PROPOSITIONS = ("full_asset_schedule_control", "limited_pause")
+NEW_USER_PROPOSITION = env("NEW_USER_PROPOSITION", default="full_asset_schedule_control")
+if NEW_USER_PROPOSITION not in NEW_USER_PROPOSITIONS:
+    raise ImproperlyConfigured(
+        f"NEW_USER_PROPOSITION is {NEW_USER_PROPOSITION!r}; it must be one of Axle's propositions: "
+        "full_asset_schedule_control (Smart Charging) or limited_pause (Flex Lite)."
+    )

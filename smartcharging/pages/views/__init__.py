@@ -2,15 +2,19 @@
 
 from .charger import boost, boost_stop, demo_car_move, home, plan, plan_live
 from .history import history, rewards, withdraw
+from .join import consent_withdraw, join, join_rejoin
 from .needs import needs, tonight, tonight_cancel
 from .tariff import tariff
 
 __all__ = [
     "boost",
     "boost_stop",
+    "consent_withdraw",
     "demo_car_move",
     "history",
     "home",
+    "join",
+    "join_rejoin",
     "needs",
     "plan",
     "plan_live",

@@ -17,6 +17,7 @@ from chargers.services.demo_car import DemoCarUnavailable, demo_car
 from smartcharging.pages.charts import plan_chart
 from smartcharging.pages.formatting import clock
 from smartcharging.pages.forms import BoostForm
+from smartcharging.pages.membership import sites_to_join
 from smartcharging.pages.queries import ChargerOverview, asset_for, charger_overview, household_assets
 from smartcharging.services.boost import boost_cancel, boost_start
 
@@ -34,7 +35,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "pages/home.html",
-        {"overviews": overviews, "boost_form": BoostForm(), "now": now, "user_name": user.get_short_name()},
+        {
+            "overviews": overviews,
+            "boost_form": BoostForm(),
+            "now": now,
+            "user_name": user.get_short_name(),
+            "sites_to_join": list(sites_to_join(user)),
+        },
         tab="home",
     )
 

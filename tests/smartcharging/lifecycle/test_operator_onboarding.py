@@ -3,6 +3,7 @@
 import copy
 import datetime as dt
 import json
+import re
 import uuid
 
 import pytest
@@ -233,3 +234,42 @@ def test_a_charger_offline_at_enrolment_reports_its_plug_state_when_it_next_repo
     assert plug_in.asset == asset
     assert Asset.objects.get(pk=asset.pk).plug_sessions.filter(plugged_out_at__isnull=True).exists()
     assert Site.objects.get(pk=smart_site.pk).enrolments.get().status == EnrolmentStatus.ENROLLED
+
+
+def test_after_a_charger_is_added_axle_initialises_and_the_new_charger_gets_the_tariff(axle, token_call):
+    site = AssetFactory(
+        external_id="charger-001", axle_asset_id=fake_axle.ASSET_ID, site__axle_site_id=fake_axle.SITE_ID
+    ).site
+    EnrolmentFactory(site=site, status=EnrolmentStatus.ENROLLED)
+    TariffFactory(site=site)
+    second = AssetFactory(site=site, external_id="charger-002")
+    charger_changed(asset=second, created=True, changed=[], actor=None)
+    answer = eligible_answer()
+    second_id = str(uuid.uuid4())
+    answer["assets"] = [*answer["assets"], {**answer["assets"][0], "asset_id": second_id, "external_id": "charger-002"}]
+    axle.post(INITIALISE_URL, json=answer)
+    axle.post(re.compile(rf"{fake_axle.BASE_URL}/entities/asset/.*/event/tariff-update"), json={})
+    axle.post(ENROL_URL, json={"site_id": fake_axle.SITE_ID, "status": "already_enrolled"})
+    delivery.site_events_deliver(site_id=site.pk)
+    assert [path for path, _ in calls(axle)] == [
+        "/entities/site/initialise",
+        f"/entities/asset/{fake_axle.ASSET_ID}/event/tariff-update",
+        f"/entities/asset/{second_id}/event/tariff-update",
+        f"/entities/site/{fake_axle.SITE_ID}/enrol",
+    ]
+    assert str(Asset.objects.get(pk=second.pk).axle_asset_id) == second_id
+    assert Enrolment.objects.get(site=site).status == EnrolmentStatus.ENROLLED
+
+
+def test_an_enrolled_site_found_ineligible_after_a_charger_change_stays_enrolled(axle, token_call):
+    site = AssetFactory(
+        external_id="charger-001", axle_asset_id=fake_axle.ASSET_ID, site__axle_site_id=fake_axle.SITE_ID
+    ).site
+    EnrolmentFactory(site=site, status=EnrolmentStatus.ENROLLED)
+    charger_changed(asset=site.assets.get(), created=False, changed=["model"], actor=None)
+    axle.post(INITIALISE_URL, json=fake_axle.INITIALISE_ANSWER)  # Smart Charging not eligible
+    delivery.site_events_deliver(site_id=site.pk)
+    assert Enrolment.objects.get(site=site).status == EnrolmentStatus.ENROLLED
+    assert AuditEntry.objects.get(action=AuditAction.ONBOARDING_REFUSED).outcome.endswith(
+        "The site stays enrolled; fix what Axle names."
+    )
