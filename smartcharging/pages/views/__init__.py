@@ -2,6 +2,7 @@
 
 from .charger import boost, boost_stop, demo_car_move, home, plan, plan_live
 from .history import history, rewards, withdraw
+from .leaving import membership, membership_start, membership_stop, move_out, moved_out
 from .needs import needs, tonight, tonight_cancel
 from .tariff import tariff
 
@@ -11,6 +12,11 @@ __all__ = [
     "demo_car_move",
     "history",
     "home",
+    "membership",
+    "membership_start",
+    "membership_stop",
+    "move_out",
+    "moved_out",
     "needs",
     "plan",
     "plan_live",
