@@ -327,3 +327,33 @@ class JoinForm(forms.Form):
             )
             for asset, _ in self.charger_rows
         ]
+
+
+def _words(value: str) -> str:
+    """Compared without regard to case, spaces or punctuation: "10 Downing St." is "10 downing st"."""
+    return " ".join("".join(c if c.isalnum() else " " for c in value.casefold()).split())
+
+
+class MoveOutForm(forms.Form):
+    """Moving out cannot be undone: a box to tick and the address's first line to type."""
+
+    understood = forms.BooleanField(
+        label="I understand that my rewards can no longer be read or withdrawn afterwards.",
+        error_messages={"required": "Tick the box to show you've read what happens."},
+    )
+    address_line = forms.CharField(
+        label="Type the first line of the address",
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words", "spellcheck": "false"}),
+        error_messages={"required": "Type the first line of the address to confirm."},
+    )
+
+    def __init__(self, *args: Any, address_line: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.expected_line = address_line
+
+    def clean_address_line(self) -> str:
+        typed = str(self.cleaned_data.get("address_line", ""))
+        if _words(typed) != _words(self.expected_line):
+            raise ValidationError(f"That isn't this home's first line. Type it as shown: {self.expected_line}.")
+        return typed

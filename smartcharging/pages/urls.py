@@ -22,5 +22,10 @@ urlpatterns = [
     path("homes/<int:pk>/tariff/", views.tariff, name="tariff"),
     path("homes/<int:pk>/rewards/", views.rewards, name="rewards"),
     path("homes/<int:pk>/rewards/withdraw/", views.withdraw, name="withdraw"),
+    path("homes/<int:pk>/membership/", views.membership, name="membership"),
+    path("homes/<int:pk>/membership/stop/", views.membership_stop, name="membership-stop"),
+    path("homes/<int:pk>/membership/start/", views.membership_start, name="membership-start"),
+    path("homes/<int:pk>/move-out/", views.move_out, name="move-out"),
+    path("moved-out/", views.moved_out, name="moved-out"),
     path("history/", views.history, name="history"),
 ]

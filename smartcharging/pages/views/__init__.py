@@ -3,6 +3,7 @@
 from .charger import boost, boost_stop, demo_car_move, home, plan, plan_live
 from .history import history, rewards, withdraw
 from .join import consent_withdraw, join, join_rejoin
+from .leaving import membership, membership_start, membership_stop, move_out, moved_out
 from .needs import needs, tonight, tonight_cancel
 from .tariff import tariff
 
@@ -15,6 +16,11 @@ __all__ = [
     "home",
     "join",
     "join_rejoin",
+    "membership",
+    "membership_start",
+    "membership_stop",
+    "move_out",
+    "moved_out",
     "needs",
     "plan",
     "plan_live",

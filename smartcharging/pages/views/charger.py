@@ -18,8 +18,10 @@ from smartcharging.pages.charts import plan_chart
 from smartcharging.pages.formatting import clock
 from smartcharging.pages.forms import BoostForm
 from smartcharging.pages.membership import sites_to_join
-from smartcharging.pages.queries import ChargerOverview, asset_for, charger_overview, household_assets
+from smartcharging.pages.queries import ChargerOverview, asset_for, charger_overview, household_assets, household_sites
+from smartcharging.selectors import site_product
 from smartcharging.services.boost import boost_cancel, boost_start
+from smartcharging.services.leaving import stopped_proposition
 
 from .common import render_page, safe_next, signed_in_user
 
@@ -32,11 +34,13 @@ def home(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     now = timezone.now()
     overviews = [charger_overview(asset, now=now) for asset in household_assets(user)]
+    homes = [(site, site_product(site.pk) is not None) for site in household_sites(user)]
     return render_page(
         request,
         "pages/home.html",
         {
             "overviews": overviews,
+            "homes": homes,
             "boost_form": BoostForm(),
             "now": now,
             "user_name": user.get_short_name(),
@@ -67,7 +71,9 @@ def _plan_context(overview: ChargerOverview) -> dict[str, object]:
             overview.status.key,
         )
     )
-    return {"o": overview, "chart": chart, "version": version, "now": now}
+    # Smart charging stopped by the homeowner: the charger follows its own schedule until they start again.
+    own_schedule = site_product(overview.site.pk) is None and stopped_proposition(overview.site.pk) is not None
+    return {"o": overview, "chart": chart, "version": version, "now": now, "own_schedule": own_schedule}
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from smartcharging.pages.queries import household_sites, session_history, site_for
 from smartcharging.rewards import RewardsUnavailable, rewards_for_site, withdrawal_link
 
-from .common import render_page, signed_in_user
+from .common import render_page, safe_next, signed_in_user
 
 
 @login_required
@@ -54,12 +54,13 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     this browser in the redirect, and never stored, cached or logged.
     """
     site = site_for(signed_in_user(request), pk)
-    back = request.build_absolute_uri(reverse("pages:history"))
+    # Back where the homeowner asked from: the history, or the moving-out page.
+    back = safe_next(request, reverse("pages:history"))
     try:
-        link = withdrawal_link(site, redirect_uri=back)
+        link = withdrawal_link(site, redirect_uri=request.build_absolute_uri(back))
     except RewardsUnavailable as unavailable:
         messages.error(request, str(unavailable))
-        return redirect("pages:history")
+        return redirect(back)
     response = HttpResponseRedirect(link)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
