@@ -2,6 +2,7 @@ import importlib.util
 import os
 
 import pytest
+from django.conf import settings as settings_module
 from hypothesis import settings
 
 from smartcharging.axle import token
@@ -37,3 +38,35 @@ def chromium_path():
             pytest.fail(reason + " REQUIRE_BROWSER=1 is set, so this is a failure, not a skip.", pytrace=False)
         pytest.skip(reason)
     return CHROMIUM
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # This machine's network is closed: without these Chromium keeps trying Google's services.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = settings_module.BASE_DIR / "var" / "screenshots"  # git-ignored: to look at, never committed
+
+
+@pytest.fixture
+def browser(chromium_path, monkeypatch):
+    """Debian's Chromium driven by Playwright, for tests against pytest-django's live server."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+        # Inside Playwright the test runs in another context, so Django gave it database connections of
+        # its own: close them here, or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()

@@ -9,39 +9,14 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from chargers.models import Site
 from smartcharging.models import AxleEvent, EnrolmentStatus, EventKind, Proposition
+from tests.conftest import PHONE, SCREENSHOTS
 from tests.factories import AssetFactory, EnrolmentFactory, SiteFactory
 from tests.smartcharging.axle import fake_axle
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads what the test commits
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser(chromium_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-        connections.close_all()
 
 
 def test_a_homeowner_moves_out_on_a_phone(live_server, browser, client, homeowner, axle, token_call, tmp_path):

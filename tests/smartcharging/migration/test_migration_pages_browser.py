@@ -9,46 +9,18 @@ import re
 import shutil
 
 import pytest
-from django.conf import settings
-from django.db import connections
 
 from accounts.models import User
 from smartcharging.models import MigrationRun, RunState
 from smartcharging.services.delivery import site_events_deliver
 from smartcharging.services.migration_batches import migration_batch
+from tests.conftest import PHONE, SCREENSHOTS
 from tests.smartcharging.migration.builders import ready_site, smart_charging_site
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads what the test commits
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PASSPHRASE = "admin-passphrase-123"
-SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
-
-
-@pytest.fixture
-def browser(chromium_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-        # Inside Playwright the test runs in another context, so Django gave it database connections of
-        # its own: close them here, or PostgreSQL refuses to drop the test database at the end.
-        connections.close_all()
 
 
 def screenshots(page, folder, name):
