@@ -434,9 +434,11 @@ class SimulatedCharger:
     async def _sync_status(self, protocol: Protocol) -> None:
         status = self.engine.status
         if status != self._told_status:
+            # Said as it is sent, not once answered: a charger stopped meanwhile still reports the
+            # status it sent (after a dropped connection the line shows again, with the retry).
+            self.event("status", f"status {status}")
             await self._call(protocol, messages.status_notification(1, status, self.clock.now()))
             self._told_status = status
-            self.event("status", f"status {status}")
 
     async def _send_triggered(self, protocol: Protocol, message: str) -> None:
         if message == "StatusNotification":
