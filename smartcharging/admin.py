@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -6,6 +8,8 @@ from django.utils import timezone
 from .models import WEEKDAY_FIELDS, AxleEvent, AxleEventAttempt, ChargingIntent, ChargingSchedule, Enrolment, Tariff
 from .selectors import schedule_plan
 from .services.delivery import events_retry
+from .services.intents import intent_set
+from .services.tariffs import tariff_set
 
 admin.site.site_header = "Smart Charging operations"
 admin.site.site_title = "Smart Charging admin"
@@ -29,9 +33,24 @@ class TariffAdmin(admin.ModelAdmin[Tariff]):
     list_select_related = ("site",)
     autocomplete_fields = ("site",)
 
+    readonly_fields = ("updated_at",)
+
     @admin.display(description="Sent to Axle as")
     def axle_off_peak_times(self, obj: Tariff) -> str:
         return obj.axle_off_peak_times or "(none)"
+
+    def save_model(self, request: HttpRequest, obj: Tariff, form: Any, change: bool) -> None:
+        # Through the service, as a homeowner's change is: Axle is told and the trail says who.
+        saved = tariff_set(
+            site=obj.site,
+            tariff_type=obj.tariff_type,
+            off_peak_windows=obj.off_peak_windows,
+            name=obj.name,
+            peak_rate_pence=obj.peak_rate_pence,
+            off_peak_rate_pence=obj.off_peak_rate_pence,
+            actor=request.user,
+        )
+        obj.pk, obj.updated_at = saved.pk, saved.updated_at
 
 
 @admin.register(ChargingIntent)
@@ -69,6 +88,22 @@ class ChargingIntentAdmin(admin.ModelAdmin[ChargingIntent]):
         ),
         ("One-off change", {"fields": ("one_off_energy_kwh", "one_off_ready_by")}),
     )
+    # A one-off is the homeowner's own "tonight" change, made on their page.
+    readonly_fields = ("one_off_energy_kwh", "one_off_ready_by")
+
+    def save_model(self, request: HttpRequest, obj: ChargingIntent, form: Any, change: bool) -> None:
+        # Through the service, as a homeowner's change is: Axle is told and the trail says who.
+        saved = intent_set(
+            asset=obj.asset,
+            energy_required_kwh=obj.energy_required_kwh,
+            ready_by_local_time=obj.ready_by_local_time,
+            charging_mode=obj.charging_mode,
+            may_charge_peak=obj.may_charge_peak,
+            energy_estimated=obj.energy_estimated,
+            weekday_ready_by={day: getattr(obj, field) for day, field in enumerate(WEEKDAY_FIELDS)},
+            actor=request.user,
+        )
+        obj.pk, obj.updated_at = saved.pk, saved.updated_at
 
 
 @admin.register(Enrolment)
