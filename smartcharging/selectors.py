@@ -12,7 +12,14 @@ from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Value,
 from chargers.models import Asset, ChargerState, RateUnits, Site
 from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
 from smartcharging.localtime import local_to_utc
-from smartcharging.models import ChargingIntent, ChargingSchedule, Enrolment, EnrolmentStatus, Proposition, Tariff
+from smartcharging.models import (
+    ACTIVE_ENROLMENT_STATUSES,
+    ChargingIntent,
+    ChargingSchedule,
+    Enrolment,
+    Proposition,
+    Tariff,
+)
 from smartcharging.plan import PlanSummary, plan_summary
 
 
@@ -51,14 +58,13 @@ def intent_effective(intent: ChargingIntent, *, now: datetime, zone: ZoneInfo) -
 
 # An enrolment under way counts as followed: Axle may act on it (push a schedule, expect our events)
 # before its answer to the enrol call reaches us.
-_FOLLOWED = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
 
 
 def smart_charging_site_ids() -> QuerySet[Enrolment, int]:
     """Sites that follow Smart Charging: enrolled, or enrolment sent and Axle's answer not yet back."""
-    return Enrolment.objects.filter(proposition=Proposition.SMART_CHARGING, status__in=_FOLLOWED).values_list(
-        "site_id", flat=True
-    )
+    return Enrolment.objects.filter(
+        proposition=Proposition.SMART_CHARGING, status__in=ACTIVE_ENROLMENT_STATUSES
+    ).values_list("site_id", flat=True)
 
 
 def site_follows_smart_charging(site_id: int) -> bool:
@@ -69,7 +75,11 @@ def site_product_expression() -> Case:
     """SQL for the product a site (the outer query's row) follows: Smart Charging first, else Flex Lite, else ""."""
 
     def follows(proposition: Proposition) -> Exists:
-        return Exists(Enrolment.objects.filter(site_id=OuterRef("pk"), proposition=proposition, status__in=_FOLLOWED))
+        return Exists(
+            Enrolment.objects.filter(
+                site_id=OuterRef("pk"), proposition=proposition, status__in=ACTIVE_ENROLMENT_STATUSES
+            )
+        )
 
     return Case(
         # Smart Charging wins: a site joining it stops behaving as Flex Lite at once.

@@ -1,6 +1,7 @@
 """Smart-charging models: the domain (tariff, intent, enrolment) and the Axle outbox."""
 
 from .domain import (
+    ACTIVE_ENROLMENT_STATUSES,
     MAX_ENERGY_KWH,
     WEEKDAY_FIELDS,
     ChargingIntent,
@@ -36,6 +37,7 @@ from .outbox import (
 from .schedules import ApplyState, ChargingSchedule, ScheduleShape, ScheduleSource, VerifyState
 
 __all__ = [
+    "ACTIVE_ENROLMENT_STATUSES",
     "ACTIVE_ITEM_STATES",
     "MAX_ENERGY_KWH",
     "WEEKDAY_FIELDS",

@@ -213,6 +213,10 @@ class EnrolmentStatus(models.TextChoices):
     FAILED = "failed", "Refused by Axle"
 
 
+# An enrolment sent (Axle's answer not yet back) counts as much as one confirmed: Axle may act on it first.
+ACTIVE_ENROLMENT_STATUSES = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
+
+
 class Enrolment(models.Model):
     """A site's membership of one Axle proposition, with Axle's last answer about it."""
 
@@ -241,4 +245,4 @@ class Enrolment(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
+        return self.status in ACTIVE_ENROLMENT_STATUSES

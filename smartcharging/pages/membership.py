@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from chargers.models import Site
 from smartcharging.models import (
+    ACTIVE_ENROLMENT_STATUSES,
     AxleEvent,
     Enrolment,
     EnrolmentStatus,
@@ -23,7 +24,7 @@ from smartcharging.models import (
     Proposition,
     SiteEligibility,
 )
-from smartcharging.services.membership import ACTIVE, refused_for_withdrawal
+from smartcharging.services.membership import refused_for_withdrawal
 
 from .queries import household_sites, one_to_one
 
@@ -197,4 +198,9 @@ def _issue_codes(raw: dict[str, object], proposition: Proposition) -> list[str]:
 
 def sites_to_join(user: User) -> QuerySet[Site]:
     """The household's homes with a charger that are in no programme, nor joining one."""
-    return household_sites(user).filter(assets__isnull=False).exclude(enrolments__status__in=ACTIVE).distinct()
+    return (
+        household_sites(user)
+        .filter(assets__isnull=False)
+        .exclude(enrolments__status__in=ACTIVE_ENROLMENT_STATUSES)
+        .distinct()
+    )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from chargers.models import Asset, ChargerCommand, CommandAction, CommandState, Site
 from chargers.services.commands import command_enqueue
 from smartcharging.models import (
+    ACTIVE_ENROLMENT_STATUSES,
     AuditAction,
     AxleEvent,
     ChargingSchedule,
@@ -33,7 +34,6 @@ from .audit import Actor, audit_record
 from .enrolments import enrolment_request, enrolment_withdraw
 from .outbox import event_enqueue
 
-FOLLOWED = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
 STOPPED = (EnrolmentStatus.UNENROLLING, EnrolmentStatus.UNENROLLED)
 # Where both are stopped at the same moment, Smart Charging is the one to start again (it wins).
 _PRIORITY = {Proposition.SMART_CHARGING.value: 0, Proposition.FLEX_LITE.value: 1}
@@ -60,7 +60,7 @@ def smart_charging_stop(*, site: Site, actor: Actor) -> Proposition | None:
     if product is None:
         return None  # already off: a second tap changes nothing
     others = (
-        Enrolment.objects.filter(site=site, status__in=FOLLOWED)
+        Enrolment.objects.filter(site=site, status__in=ACTIVE_ENROLMENT_STATUSES)
         .exclude(proposition=product)
         .values_list("proposition", flat=True)
     )
@@ -120,7 +120,7 @@ def site_move_out(*, site: Site, actor: Actor) -> bool:
     known = _known_to_axle(locked)
     if known:
         event_enqueue(site=locked, kind=EventKind.OFFBOARD, payload={})
-    Enrolment.objects.filter(site=locked, status__in=FOLLOWED).update(
+    Enrolment.objects.filter(site=locked, status__in=ACTIVE_ENROLMENT_STATUSES).update(
         # Awaiting the offboarding, which marks them unenrolled; Axle never knew a site with none.
         status=EnrolmentStatus.UNENROLLING if known else EnrolmentStatus.UNENROLLED,
         updated_at=now,

@@ -23,6 +23,7 @@ from django.utils import timezone
 from chargers.models import Asset, Site
 from chargers.validators import validate_mpan
 from smartcharging.models import (
+    ACTIVE_ENROLMENT_STATUSES,
     AuditAction,
     AxleEvent,
     Enrolment,
@@ -42,7 +43,6 @@ MPAN_TAKEN = (
 )
 NO_CHARGER = "There's no charger at this home yet. Once it's installed and connected, you can join."
 NO_CONSENT = "Tick the box to agree to the terms: Axle can't plan your charging without it."
-ACTIVE = (EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
 
 
 class JoinOutcome(enum.StrEnum):
@@ -69,7 +69,7 @@ def _lock(site: Site) -> Site:
 
 
 def _is_active(site: Site) -> bool:
-    return Enrolment.objects.filter(site=site, status__in=ACTIVE).exists()
+    return Enrolment.objects.filter(site=site, status__in=ACTIVE_ENROLMENT_STATUSES).exists()
 
 
 @transaction.atomic
@@ -205,7 +205,7 @@ def site_consent_withdraw(*, site: Site, actor: Actor) -> list[Enrolment]:
     the enrolments withdrawn; withdrawing twice changes nothing.
     """
     site = _lock(site)
-    active = list(Enrolment.objects.filter(site=site, status__in=ACTIVE).order_by("proposition"))
+    active = list(Enrolment.objects.filter(site=site, status__in=ACTIVE_ENROLMENT_STATUSES).order_by("proposition"))
     if site.meter_consent_at is None and not active:
         return []
     site.meter_consent_at = None

@@ -17,7 +17,15 @@ from django.utils import timezone
 from chargers.models import Asset, ChargerState, Site
 from smartcharging.axle.payloads import asset_payload, site_payload, to_json
 from smartcharging.axle.types import InitialiseAnswer
-from smartcharging.models import AuditAction, AxleEvent, Enrolment, EnrolmentStatus, EventKind, Proposition
+from smartcharging.models import (
+    ACTIVE_ENROLMENT_STATUSES,
+    AuditAction,
+    AxleEvent,
+    Enrolment,
+    EnrolmentStatus,
+    EventKind,
+    Proposition,
+)
 from smartcharging.selectors import site_product
 
 from .audit import Actor, audit_entry, audit_record_many
@@ -37,7 +45,7 @@ def sites_initialise_request(
     facts = sites_facts([site.pk for site in sites], lock=True)
     active = set(
         Enrolment.objects.filter(
-            site_id__in=facts, proposition=proposition, status__in=(EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED)
+            site_id__in=facts, proposition=proposition, status__in=ACTIVE_ENROLMENT_STATUSES
         ).values_list("site_id", flat=True)
     )
     queued: list[Site] = []
