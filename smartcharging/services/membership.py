@@ -35,6 +35,7 @@ from smartcharging.models import (
 
 from .audit import Actor, audit_record
 from .enrolments import enrolment_withdraw
+from .leaving import chargers_to_own_schedule
 from .onboarding import sites_initialise_request
 
 MPAN_TAKEN = (
@@ -222,6 +223,8 @@ def site_consent_withdraw(*, site: Site, actor: Actor) -> list[Enrolment]:
             withdrawn.append(enrolment)
         else:
             withdrawn.append(enrolment_withdraw(site=site, proposition=Proposition(enrolment.proposition)))
+    # As on "Stop": without consent nothing of Axle's may stay on the chargers.
+    chargers_to_own_schedule(site=site, why="The homeowner withdrew their consent.")
     left = ", ".join(Proposition(e.proposition).label for e in withdrawn) or "no programme"
     audit_record(action=AuditAction.CONSENT_WITHDRAWN, actor=actor, site=site, outcome=f"Consent cleared; left {left}.")
     return withdrawn

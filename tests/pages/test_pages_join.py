@@ -16,7 +16,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from chargers.models import Asset, Site
+from chargers.models import Asset, ChargerCommand, CommandAction, Site
 from smartcharging.models import (
     AuditAction,
     AuditEntry,
@@ -333,6 +333,9 @@ def test_consent_withdrawn_clears_it_unenrols_and_is_audited(signed_in, site, as
     assert unenrol.payload == {"proposition": "full_asset_schedule_control"}
     entry = AuditEntry.objects.get(action=AuditAction.CONSENT_WITHDRAWN)
     assert (entry.site, entry.actor_label) == (site, "ann@example.com")
+    # Nothing of Axle's stays on the charger: it is told to clear its profiles, once.
+    clears = ChargerCommand.objects.filter(asset=asset, action=CommandAction.CLEAR_CHARGING_PROFILE)
+    assert clears.count() == 1
     assert not Enrolment.objects.filter(site=site, status__in=[EnrolmentStatus.PENDING, EnrolmentStatus.ENROLLED])
 
     deliver(site)
