@@ -262,6 +262,15 @@ class Eligibility:
             raw=fields.raw,
         )
 
+    def issues_for(self, proposition: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(our external id, Axle's issue codes) for each charger not eligible for `proposition`."""
+        return [
+            (asset.external_id, eligibility.issues)
+            for asset in self.assets
+            for eligibility in asset.propositions
+            if eligibility.proposition == proposition and not eligibility.is_eligible
+        ]
+
 
 @dataclass(frozen=True)
 class InitialiseAnswer:

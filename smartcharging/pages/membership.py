@@ -14,6 +14,9 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from chargers.models import Site
+from smartcharging.axle.errors import AxleProtocolError
+from smartcharging.axle.fields import Fields
+from smartcharging.axle.types import Eligibility
 from smartcharging.models import (
     ACTIVE_ENROLMENT_STATUSES,
     AxleEvent,
@@ -171,29 +174,29 @@ def _refusal(site: Site, enrolment: Enrolment) -> JoinState:
 
 def eligibility_words(record: SiteEligibility | None, proposition: Proposition) -> list[str]:
     """Axle's reasons the site cannot join `proposition`, as things the homeowner can do."""
-    raw = record.raw if record is not None and isinstance(record.raw, dict) else {}
+    answer = _stored_answer(record)
     words: list[str] = []
-    site_properties = raw.get("site_properties")
-    if isinstance(site_properties, dict):
-        if site_properties.get("is_half_hourly_settled") is False:
+    if answer is not None:
+        if answer.is_half_hourly_settled is False:
             words.append(HALF_HOURLY)
-        if site_properties.get("has_meter_consent") is False:
+        if answer.has_meter_consent is False:
             words.append(ISSUE_WORDS["no_meter_consent"])
-    for code in _issue_codes(raw, proposition):
-        said = HALF_HOURLY if "half_hourly" in code else ISSUE_WORDS.get(code, UNKNOWN_ISSUE)
-        if said not in words:
-            words.append(said)
+        for _, codes in answer.issues_for(proposition):
+            for code in codes:
+                said = HALF_HOURLY if "half_hourly" in code else ISSUE_WORDS.get(code, UNKNOWN_ISSUE)
+                if said not in words:
+                    words.append(said)
     return words or [NO_REASON]
 
 
-def _issue_codes(raw: dict[str, object], proposition: Proposition) -> list[str]:
-    assets = raw.get("assets")
-    codes: list[str] = []
-    for asset in assets if isinstance(assets, list) else []:
-        for item in asset.get("propositions", []) if isinstance(asset, dict) else []:
-            if isinstance(item, dict) and item.get("proposition") == proposition and not item.get("is_eligible"):
-                codes.extend(str(code) for code in item.get("issues") or [])
-    return codes
+def _stored_answer(record: SiteEligibility | None) -> Eligibility | None:
+    """Axle's eligibility answer as kept, read with the client's own parser (it was parsed on arrival)."""
+    if record is None or not isinstance(record.raw, dict):
+        return None
+    try:
+        return Eligibility.parse(Fields(record.raw, endpoint="the stored eligibility answer"))
+    except AxleProtocolError:
+        return None  # unreadable: the page says Axle gave no reason
 
 
 def sites_to_join(user: User) -> QuerySet[Site]:

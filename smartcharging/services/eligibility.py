@@ -84,10 +84,8 @@ def _store(site: Site, *, eligible: Sequence[str], issues: str, raw: object) -> 
 def _issues(answer: Eligibility) -> str:
     """Axle's reasons a charger cannot join Smart Charging, e.g. "CP00001: asset_model_not_set"."""
     reasons = [
-        f"{asset.external_id}: {', '.join(proposition.issues) or 'not eligible'}"
-        for asset in answer.assets
-        for proposition in asset.propositions
-        if proposition.proposition == Proposition.SMART_CHARGING and not proposition.is_eligible
+        f"{external_id}: {', '.join(codes) or 'not eligible'}"
+        for external_id, codes in answer.issues_for(Proposition.SMART_CHARGING)
     ]
     if Proposition.SMART_CHARGING not in answer.eligible_propositions and not reasons:
         reasons.append("Axle gave no reason.")
