@@ -68,7 +68,7 @@ def enrolments_request_many(
     written together. The site follows the proposition from this moment (an enrolment under way
     counts, since Axle may act before its answer reaches us).
     """
-    _set_status(
+    enrolments_set_status(
         [f.site for f in facts],
         proposition,
         status=EnrolmentStatus.PENDING,
@@ -86,11 +86,11 @@ def enrolments_request_many(
 
 def enrolments_withdraw_many(sites: Sequence[Site], *, proposition: Proposition) -> list[AxleEvent]:
     """Mark each site's enrolment as leaving and return the unenrol events (for the caller to enqueue)."""
-    _set_status(sites, proposition, status=EnrolmentStatus.UNENROLLING, now=timezone.now())
+    enrolments_set_status(sites, proposition, status=EnrolmentStatus.UNENROLLING, now=timezone.now())
     return [leaving_event(site, proposition=proposition) for site in sites]
 
 
-def _set_status(
+def enrolments_set_status(
     sites: Sequence[Site],
     proposition: Proposition,
     *,
@@ -98,7 +98,10 @@ def _set_status(
     now: datetime,
     override_withdrawal: bool | None = None,
 ) -> None:
-    """Upsert the sites' enrolments in `proposition` to `status`, in two queries."""
+    """Upsert the sites' enrolments in `proposition` to `status`, in two queries.
+
+    PENDING also records when it was asked for, and whether to override an earlier withdrawal.
+    """
     existing = {e.site_id: e for e in Enrolment.objects.filter(site__in=sites, proposition=proposition)}
     changed: list[Enrolment] = []
     for site in sites:

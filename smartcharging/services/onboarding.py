@@ -30,6 +30,7 @@ from smartcharging.selectors import site_product
 
 from .audit import Actor, audit_entry, audit_record_many
 from .eligibility import eligibility_record
+from .enrolments import enrolments_set_status
 from .joining import SiteFacts, joining_events, sites_facts
 from .outbox import events_enqueue
 
@@ -65,16 +66,9 @@ def sites_initialise_request(
             events.append(
                 initialise_event(site_facts, proposition=proposition, override_withdrawal=override_withdrawal)
             )
-    for site in queued:
-        Enrolment.objects.update_or_create(
-            site=site,
-            proposition=proposition,
-            defaults={
-                "status": EnrolmentStatus.PENDING,
-                "requested_at": now,
-                "override_withdrawal": override_withdrawal,
-            },
-        )
+    enrolments_set_status(
+        queued, proposition, status=EnrolmentStatus.PENDING, now=now, override_withdrawal=override_withdrawal
+    )
     events_enqueue(events)
     audit_record_many(
         audit_entry(
