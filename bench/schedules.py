@@ -142,6 +142,7 @@ def main() -> None:
     # part of their time waiting on PostgreSQL and Redis.
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=30, help="how long wrk pushes at each endpoint")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("Run this with DATABASE_URL pointing at PostgreSQL, as in production.")
@@ -153,10 +154,10 @@ def main() -> None:
         try:
             ping = ["/api/axle/v1/ping"] * args.pushes
             wrk(ping, token, args.concurrency, method="GET", seconds=5)  # warm-up: workers load the app
-            bare = wrk(ping, token, args.concurrency, method="GET")
+            bare = wrk(ping, token, args.concurrency, method="GET", seconds=args.seconds)
             paths = [f"/api/axle/v1/assets/{asset_id}/charging-profile" for asset_id in asset_ids]
             body = json.dumps(AXLE_EXAMPLE_PROFILE).replace("99999.0", "LIMIT")  # the script varies it
-            pushed = wrk(paths, token, args.concurrency, method="POST", body=body)
+            pushed = wrk(paths, token, args.concurrency, method="POST", body=body, seconds=args.seconds)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)

@@ -100,12 +100,14 @@ def site_product(site_id: int) -> Proposition | None:
     return Proposition(product) if product else None
 
 
-def asset_taking_schedules(**lookup: object) -> Asset | None:
-    """The charger, with `follows_smart_charging` set, in one query (Axle pushes thousands at once)."""
+def asset_taking_schedules(*, lock: bool = False, **lookup: object) -> Asset | None:
+    """The charger, with `follows_smart_charging` set, in one query (Axle pushes thousands at once).
+
+    With `lock`, the same query takes the charger's row lock (in the caller's transaction).
+    """
     followed = smart_charging_site_ids().filter(site_id=OuterRef("site_id"))
-    return (
-        Asset.objects.filter(**lookup).annotate(follows_smart_charging=Exists(followed)).only("pk", "site_id").first()
-    )
+    chargers = Asset.objects.select_for_update() if lock else Asset.objects.all()
+    return chargers.filter(**lookup).annotate(follows_smart_charging=Exists(followed)).only("pk", "site_id").first()
 
 
 _OCPP_UNITS: dict[str, RateUnit] = {"Current": "A", "Power": "W"}

@@ -31,9 +31,15 @@ def send_readings() -> None:
     readings.readings_run(now=timezone.now())
 
 
+@shared_task(name="chargers.apply_pending_schedules", ignore_result=True)
+def apply_pending_schedules() -> None:
+    """Translate the stored schedules waiting for it and hand each to its charger's commands."""
+    schedule_apply.schedules_apply_pending()
+
+
 @shared_task(name="chargers.apply_schedule", ignore_result=True)
 def apply_schedule(schedule_id: int) -> None:
-    """Translate a stored schedule for its charger and hand it to the charger's commands."""
+    """One schedule: what pushes queued before `apply_pending_schedules` (kept for messages still queued)."""
     schedule_apply.schedule_apply(schedule_id=schedule_id)
 
 

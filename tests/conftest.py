@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.conf import settings as settings_module
+from django.core.cache import cache
 from hypothesis import settings
 
 from smartcharging.axle import token
@@ -18,6 +19,12 @@ def _fresh_axle_token():
     token.forget_local_copy()
     yield
     token.forget_local_copy()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: no throttle count or "apply task queued" flag of another's."""
+    cache.clear()
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: Playwright's own browser downloads are not used

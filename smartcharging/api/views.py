@@ -15,10 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers.models import Asset
 from smartcharging.models import ScheduleShape
-from smartcharging.selectors import asset_taking_schedules
-from smartcharging.services.schedules import Envelope, schedule_receive
+from smartcharging.services.schedules import (
+    ChargerLookup,
+    ChargerNotEnrolled,
+    Envelope,
+    UnknownCharger,
+    schedule_receive,
+)
 
 from . import docs
 from .errors import AssetNotEnrolled, AssetNotFound, PayloadTooLarge
@@ -81,19 +85,27 @@ class ChargingProfileView(AxleAPIView):
         raw = self._raw_body(request)
         verify_signature(raw, request.headers.get("x-axle-sig"))
         body = request.data  # 415 if not JSON, 400 if malformed
-        asset = self._asset(asset_id, external=request.query_params.get("asset_id_is_external") == "true")
         shape, profile_json, envelope, prefix = _read_shape(body)
         profile = ChargingProfileSerializer(data=profile_json)
         if not profile.is_valid():
             raise ValidationError(_nest(prefix, profile.errors))
-        received = schedule_receive(
-            asset=asset,
-            profile=to_profile(profile.validated_data),
-            profile_json=profile_json,
-            raw_payload=body,
-            shape=shape,
-            envelope=envelope,
-        )
+        external = request.query_params.get("asset_id_is_external") == "true"
+        try:
+            received = schedule_receive(
+                asset=ChargerLookup(asset_id, external=external),
+                profile=to_profile(profile.validated_data),
+                profile_json=profile_json,
+                raw_payload=body,
+                shape=shape,
+                envelope=envelope,
+            )
+        except UnknownCharger:
+            hint = "our external id" if external else "Axle's asset_id (use ?asset_id_is_external=true for ours)"
+            raise AssetNotFound(f"No charger has {hint} {asset_id!r}.") from None
+        except ChargerNotEnrolled:
+            raise AssetNotEnrolled(
+                f"Charger {asset_id!r} is not enrolled in full_asset_schedule_control, so it takes no schedules."
+            ) from None
         schedule = received.schedule
         answer = {
             "schedule_id": schedule.pk,
@@ -112,27 +124,6 @@ class ChargingProfileView(AxleAPIView):
             return request.body
         except RequestDataTooBig as error:
             raise PayloadTooLarge(f"The body is over the limit of {limit} bytes.") from error
-
-    def _asset(self, asset_id: str, *, external: bool) -> Asset:
-        lookup = {"external_id": asset_id} if external else {"axle_asset_id": _uuid_or_none(asset_id)}
-        asset = asset_taking_schedules(**lookup) if all(lookup.values()) else None
-        if asset is None:
-            hint = "our external id" if external else "Axle's asset_id (use ?asset_id_is_external=true for ours)"
-            raise AssetNotFound(f"No charger has {hint} {asset_id!r}.")
-        if not getattr(asset, "follows_smart_charging", False):  # annotated by the selector
-            raise AssetNotEnrolled(
-                f"Charger {asset_id!r} is not enrolled in full_asset_schedule_control, so it takes no schedules."
-            )
-        return asset
-
-
-def _uuid_or_none(value: str) -> str | None:
-    import uuid
-
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
 
 
 class PingView(AxleAPIView):

@@ -77,7 +77,15 @@ class ChargingSchedule(models.Model):
                 fields=["asset"], condition=models.Q(is_current=True), name="schedule_one_current_per_asset"
             )
         ]
-        indexes = [models.Index(fields=["asset", "-received_at"], name="schedule_asset_history")]
+        indexes = [
+            models.Index(fields=["asset", "-received_at"], name="schedule_asset_history"),
+            # The apply task and its sweep read the few schedules waiting among the whole history.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(is_current=True, apply_state="pending"),
+                name="schedule_waiting_to_apply",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Schedule #{self.pk} for {self.asset_id} from {self.received_at:%Y-%m-%d %H:%M}Z"

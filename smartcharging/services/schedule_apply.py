@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from chargers.models import ChargerCommand, ChargerState, CommandAction, CommandState, OcppTransaction
@@ -23,6 +24,7 @@ from smartcharging.models import ChargingSchedule
 from smartcharging.models.schedules import ApplyState, VerifyState
 from smartcharging.selectors import charger_capabilities, stored_profile
 
+from .apply_queue import apply_queue_kick, apply_queue_taken
 from .schedules import schedule_acknowledge
 
 # How far ahead the charger is asked for its composite schedule when verifying (OCPP needs a duration).
@@ -32,7 +34,9 @@ VERIFY_HORIZON_S = 24 * 3600
 @transaction.atomic
 def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
     """Translate the schedule for its charger and queue it, once; a schedule already replaced is left alone."""
-    schedule = ChargingSchedule.objects.select_for_update().select_related("asset").filter(pk=schedule_id).first()
+    # A schedule another worker is applying (or a push is replacing) is theirs: skip it, not wait.
+    applying = ChargingSchedule.objects.select_for_update(skip_locked=True, of=("self",))
+    schedule = applying.select_related("asset").filter(pk=schedule_id).first()
     if schedule is None or schedule.apply_state != ApplyState.PENDING:
         return schedule
     if not schedule.is_current:
@@ -106,16 +110,33 @@ def schedule_charger_answered(command: ChargerCommand, *, now: datetime) -> None
     schedule.save(update_fields=["apply_state", "applied_at", "charger_request", "apply_notes"])
 
 
+def schedules_apply_pending(*, limit: int = 1000) -> int:
+    """Apply the current schedules waiting to be applied, oldest first (the queued task); how many.
+
+    Several workers may run this at once: each skips a schedule another is applying. More than
+    `limit` waiting queues another run, so one task never holds a worker for a whole burst.
+    """
+    apply_queue_taken()
+    waiting = list(_pending().order_by("received_at").values_list("pk", flat=True)[:limit])
+    for schedule_id in waiting:
+        schedule_apply(schedule_id=schedule_id)
+    if len(waiting) == limit:
+        apply_queue_kick()
+    return len(waiting)
+
+
 def schedules_sweep(*, now: datetime, grace: timedelta = timedelta(minutes=1)) -> int:
     """Apply current schedules still pending after `grace` (their queued task was lost)."""
-    pending = ChargingSchedule.objects.filter(
-        is_current=True, apply_state=ApplyState.PENDING, received_at__lte=now - grace
-    ).values_list("pk", flat=True)
+    pending = _pending().filter(received_at__lte=now - grace).values_list("pk", flat=True)
     count = 0
     for schedule_id in list(pending[:10_000]):
         schedule_apply(schedule_id=schedule_id)
         count += 1
     return count
+
+
+def _pending() -> QuerySet[ChargingSchedule]:
+    return ChargingSchedule.objects.filter(is_current=True, apply_state=ApplyState.PENDING)
 
 
 def _running_transaction(asset_id: int) -> int | None:

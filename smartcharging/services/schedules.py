@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,10 @@ from chargers.profiles import ChargingProfile
 from smartcharging.axle.session import format_timestamp
 from smartcharging.models import ChargingSchedule, EventKind, ScheduleShape, ScheduleSource
 from smartcharging.models.schedules import ApplyState
+from smartcharging.selectors import asset_taking_schedules
 
+from .apply_queue import apply_queue_kick
 from .outbox import event_enqueue
-from .queueing import queue_task
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,31 @@ class Envelope:
     id: str
     event_type: str
     created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ChargerLookup:
+    """How Axle named the charger in its push: Axle's asset_id, or our external id."""
+
+    charger_id: str
+    external: bool
+
+    def fields(self) -> dict[str, object] | None:
+        """The Asset lookup, or None if the id cannot name a charger (Axle's ids are UUIDs)."""
+        if self.external:
+            return {"external_id": self.charger_id} if self.charger_id else None
+        try:
+            return {"axle_asset_id": uuid.UUID(self.charger_id)}
+        except ValueError:
+            return None
+
+
+class UnknownCharger(Exception):
+    """No charger has the id Axle used."""
+
+
+class ChargerNotEnrolled(Exception):
+    """The charger's site does not follow Smart Charging, so it takes no schedules."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +70,7 @@ def profile_fingerprint(profile_json: object) -> str:
 @transaction.atomic
 def schedule_receive(
     *,
-    asset: Asset,
+    asset: Asset | ChargerLookup,
     profile: ChargingProfile,
     profile_json: object,
     raw_payload: Any,
@@ -58,12 +85,11 @@ def schedule_receive(
     charger's row is locked, so two deliveries racing for one charger leave one current schedule.
     A schedule whose envelope says it was made before the current one is kept in the history but
     does not replace it (a late retry must not undo a newer plan).
+
+    Axle's push names the charger with a ChargerLookup: it is found and locked in one query, and
+    UnknownCharger or ChargerNotEnrolled raised if it cannot take the schedule.
     """
-    if envelope is not None:
-        existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
-        if existing is not None:
-            return Received(existing, created=False)
-    Asset.objects.select_for_update().filter(pk=asset.pk).exists()
+    asset = _charger_locked(asset)
     fingerprint = profile_fingerprint(profile_json)
     # Only what the decision needs: Axle pushes thousands of these at once.
     current = (
@@ -72,7 +98,7 @@ def schedule_receive(
         .order_by()
         .first()
     )
-    if envelope is not None:  # re-checked under the lock: a racing twin may have just stored it
+    if envelope is not None:  # under the lock: a racing twin has either stored it or not begun
         existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
         if existing is not None:
             return Received(existing, created=False)
@@ -122,8 +148,22 @@ def schedule_receive(
     if envelope is not None:
         schedule_acknowledge(schedule, status="RECEIVED", at=now)
     if not late:
-        transaction.on_commit(lambda: _queue_apply(schedule.pk))
+        transaction.on_commit(apply_queue_kick)
     return Received(schedule, created=True)
+
+
+def _charger_locked(asset: Asset | ChargerLookup) -> Asset:
+    """The charger with its row locked, so deliveries for one charger are decided one at a time."""
+    if isinstance(asset, Asset):
+        Asset.objects.select_for_update().filter(pk=asset.pk).exists()
+        return asset
+    fields = asset.fields()
+    found = asset_taking_schedules(lock=True, **fields) if fields else None
+    if found is None:
+        raise UnknownCharger
+    if not getattr(found, "follows_smart_charging", False):  # annotated by the selector
+        raise ChargerNotEnrolled
+    return found
 
 
 def schedule_acknowledge(schedule: ChargingSchedule, *, status: str, at: datetime) -> None:
@@ -141,7 +181,3 @@ def schedule_acknowledge(schedule: ChargingSchedule, *, status: str, at: datetim
         kind=EventKind.SCHEDULE_CALLBACK,
         payload={"event_id": schedule.envelope_id, "status": status, "timestamp": format_timestamp(at)},
     )
-
-
-def _queue_apply(schedule_id: int) -> None:
-    queue_task("chargers.apply_schedule", schedule_id, sweep="the pending-schedules sweep")
