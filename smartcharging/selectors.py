@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value, When
 
 from chargers.models import Asset, ChargerState, RateUnits, Site
 from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
@@ -100,14 +100,26 @@ def site_product(site_id: int) -> Proposition | None:
     return Proposition(product) if product else None
 
 
-def asset_taking_schedules(*, lock: bool = False, **lookup: object) -> Asset | None:
+def asset_taking_schedules(*, lock: bool = False, with_current: bool = False, **lookup: object) -> Asset | None:
     """The charger, with `follows_smart_charging` set, in one query (Axle pushes thousands at once).
 
-    With `lock`, the same query takes the charger's row lock (in the caller's transaction).
+    With `lock`, the same query takes the charger's row lock (in the caller's transaction). With
+    `with_current`, it also reads what a push decides on about the current schedule: `current_pk`,
+    `current_sha256`, `current_envelope_created_at` and `current_apply_state` (None if it has none).
+    Those come from the query's snapshot, taken before any wait for the lock.
     """
     followed = smart_charging_site_ids().filter(site_id=OuterRef("site_id"))
-    chargers = Asset.objects.select_for_update() if lock else Asset.objects.all()
-    return chargers.filter(**lookup).annotate(follows_smart_charging=Exists(followed)).only("pk", "site_id").first()
+    chargers = Asset.objects.select_for_update(of=("self",)) if lock else Asset.objects.all()
+    chargers = chargers.filter(**lookup).annotate(follows_smart_charging=Exists(followed)).only("pk", "site_id")
+    if with_current:
+        chargers = chargers.annotate(
+            current=FilteredRelation("schedules", condition=Q(schedules__is_current=True)),
+            current_pk=F("current__pk"),
+            current_sha256=F("current__profile_sha256"),
+            current_envelope_created_at=F("current__envelope_created_at"),
+            current_apply_state=F("current__apply_state"),
+        )
+    return chargers.first()
 
 
 _OCPP_UNITS: dict[str, RateUnit] = {"Current": "A", "Power": "W"}

@@ -7,9 +7,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chargers.models import Asset
@@ -67,7 +68,20 @@ def profile_fingerprint(profile_json: object) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class _Current:
+    """What a push decides on about the charger's current schedule."""
+
+    pk: int
+    profile_sha256: str
+    envelope_created_at: datetime | None
+    apply_state: str
+
+
+class _Raced(Exception):
+    """Another delivery for the charger committed while this one waited for its lock."""
+
+
 def schedule_receive(
     *,
     asset: Asset | ChargerLookup,
@@ -88,22 +102,52 @@ def schedule_receive(
 
     Axle's push names the charger with a ChargerLookup: it is found and locked in one query, and
     UnknownCharger or ChargerNotEnrolled raised if it cannot take the schedule.
+
+    Axle pushes thousands at once, so the charger, its lock and its current schedule are read in
+    one query. That read can be stale if the query waited for the lock while a racing delivery
+    committed; the conditional UPDATE of the replaced schedule and the one-current-per-charger
+    constraint then say so, and the delivery decides again, reading the current schedule afresh.
     """
-    asset = _charger_locked(asset)
-    fingerprint = profile_fingerprint(profile_json)
-    # Only what the decision needs: Axle pushes thousands of these at once.
-    current = (
-        ChargingSchedule.objects.filter(asset=asset, is_current=True)
-        .only("pk", "profile_sha256", "envelope_created_at", "apply_state", "received_at")
-        .order_by()
-        .first()
+    store = partial(
+        _store,
+        asset=asset,
+        profile=profile,
+        profile_json=profile_json,
+        raw_payload=raw_payload,
+        shape=shape,
+        envelope=envelope,
+        source=source,
+        notes=notes,
     )
+    try:
+        with transaction.atomic():
+            return store(current_with_lock=True)
+    except (_Raced, IntegrityError):
+        pass  # rolled back: decide again from what the other delivery stored
+    with transaction.atomic():
+        return store(current_with_lock=False)
+
+
+def _store(
+    *,
+    asset: Asset | ChargerLookup,
+    profile: ChargingProfile,
+    profile_json: object,
+    raw_payload: Any,
+    shape: ScheduleShape,
+    envelope: Envelope | None,
+    source: ScheduleSource,
+    notes: str,
+    current_with_lock: bool,
+) -> Received:
+    asset, current = _charger_locked(asset, current_with_lock=current_with_lock)
+    fingerprint = profile_fingerprint(profile_json)
     if envelope is not None:  # under the lock: a racing twin has either stored it or not begun
         existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
         if existing is not None:
             return Received(existing, created=False)
     if current is not None and current.profile_sha256 == fingerprint:
-        return Received(current, created=False)
+        return Received(ChargingSchedule.objects.get(pk=current.pk), created=False)
     late = (
         current is not None
         and envelope is not None
@@ -114,11 +158,13 @@ def schedule_receive(
     now = timezone.now()
     if current is not None and not late:
         pending = current.apply_state == ApplyState.PENDING
-        ChargingSchedule.objects.filter(pk=current.pk).update(
+        replaced = ChargingSchedule.objects.filter(pk=current.pk, is_current=True).update(
             is_current=False,
             superseded_at=now,
             apply_state=ApplyState.SUPERSEDED if pending else current.apply_state,
         )
+        if not replaced:
+            raise _Raced
     schedule = ChargingSchedule.objects.create(
         asset=asset,
         received_at=now,
@@ -152,18 +198,32 @@ def schedule_receive(
     return Received(schedule, created=True)
 
 
-def _charger_locked(asset: Asset | ChargerLookup) -> Asset:
-    """The charger with its row locked, so deliveries for one charger are decided one at a time."""
-    if isinstance(asset, Asset):
-        Asset.objects.select_for_update().filter(pk=asset.pk).exists()
-        return asset
-    fields = asset.fields()
-    found = asset_taking_schedules(lock=True, **fields) if fields else None
+def _charger_locked(asset: Asset | ChargerLookup, *, current_with_lock: bool) -> tuple[Asset, _Current | None]:
+    """The charger with its row locked (deliveries for one charger are decided one at a time), and
+    its current schedule: read in the same query, or afresh after the lock is held."""
+    lookup = {"pk": asset.pk} if isinstance(asset, Asset) else asset.fields()
+    found = asset_taking_schedules(lock=True, with_current=current_with_lock, **lookup) if lookup else None
     if found is None:
         raise UnknownCharger
-    if not getattr(found, "follows_smart_charging", False):  # annotated by the selector
+    if isinstance(asset, Asset):
+        charger = asset  # the platform's own schedule (fallback, Flex Lite): any charger takes it
+    elif not getattr(found, "follows_smart_charging", False):  # annotated by the selector
         raise ChargerNotEnrolled
-    return found
+    else:
+        charger = found
+    if current_with_lock:
+        read = vars(found)
+        if read["current_pk"] is None:
+            return charger, None
+        return charger, _Current(
+            read["current_pk"], read["current_sha256"], read["current_envelope_created_at"], read["current_apply_state"]
+        )
+    fresh = (
+        ChargingSchedule.objects.filter(asset=charger, is_current=True)
+        .values_list("pk", "profile_sha256", "envelope_created_at", "apply_state")
+        .first()
+    )
+    return charger, _Current(*fresh) if fresh else None
 
 
 def schedule_acknowledge(schedule: ChargingSchedule, *, status: str, at: datetime) -> None:
