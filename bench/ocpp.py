@@ -189,10 +189,12 @@ def latency(args: argparse.Namespace, database: str, logs: Path) -> None:
     print(f"latency: {len(delays)} schedules pushed in {pushed_in:.1f} s ({pace}) to "
           f"{len(ids)} connected chargers; 202 -> SetChargingProfile Accepted: p50 {pct(0.5):.2f} s, "
           f"p99 {pct(0.99):.2f} s, max {delays[-1]:.2f} s (target p99 < 2 s)")  # fmt: skip
-    print("  median per stage: " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in stages.items()))
+    print("  per stage, median / p99: " + ", ".join(
+        f"{name} {median * 1000:.0f} / {p99 * 1000:.0f} ms" for name, (median, p99) in stages.items()
+    ))  # fmt: skip
 
 
-def _stages(applied: object) -> dict[str, float]:
+def _stages(applied: object) -> dict[str, tuple[float, float]]:
     """Where the time goes: stored -> command queued (Celery apply task) -> sent (gateway) -> answered."""
     rows = ChargerCommand.objects.filter(pk__in=applied.values("pk")).values_list(  # type: ignore[attr-defined]
         "schedule__received_at", "created_at", "sent_at", "answered_at"
@@ -200,11 +202,12 @@ def _stages(applied: object) -> dict[str, float]:
     columns = list(zip(*rows, strict=True))
     names = ("stored -> queued for the charger", "queued -> sent", "sent -> answered")
 
-    def median(values: list[float]) -> float:
-        return sorted(values)[len(values) // 2]
+    def median_and_p99(values: list[float]) -> tuple[float, float]:
+        ordered = sorted(values)
+        return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
     return {
-        name: median([(b - a).total_seconds() for a, b in zip(columns[i], columns[i + 1], strict=True)])
+        name: median_and_p99([(b - a).total_seconds() for a, b in zip(columns[i], columns[i + 1], strict=True)])
         for i, name in enumerate(names)
     }
 

@@ -34,15 +34,47 @@ VERIFY_HORIZON_S = 24 * 3600
 @transaction.atomic
 def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
     """Translate the schedule for its charger and queue it, once; a schedule already replaced is left alone."""
-    # A schedule another worker is applying (or a push is replacing) is theirs: skip it, not wait.
-    applying = ChargingSchedule.objects.select_for_update(skip_locked=True, of=("self",))
-    schedule = applying.select_related("asset").filter(pk=schedule_id).first()
+    schedule = _applying(ChargingSchedule.objects.filter(pk=schedule_id)).first()
     if schedule is None or schedule.apply_state != ApplyState.PENDING:
         return schedule
+    _apply(schedule)
+    return schedule
+
+
+def schedules_apply_pending(*, limit: int = 1000) -> int:
+    """Apply the current schedules waiting to be applied, oldest first (the queued task); how many.
+
+    Several workers may run this at once: each takes the oldest schedule no other holds. More than
+    `limit` waiting queues another run, so one task never holds a worker for a whole burst.
+    """
+    apply_queue_taken()
+    for applied in range(limit):
+        if not _apply_next():
+            return applied
+    apply_queue_kick()
+    return limit
+
+
+@transaction.atomic
+def _apply_next() -> bool:
+    """The oldest waiting schedule that no other worker holds, applied; False if none is left."""
+    schedule = _applying(_pending()).order_by("received_at").first()
+    if schedule is None:
+        return False
+    _apply(schedule)
+    return True
+
+
+def _applying(schedules: QuerySet[ChargingSchedule]) -> QuerySet[ChargingSchedule]:
+    # A schedule another worker is applying (or a push is replacing) is theirs: skip it, not wait.
+    return schedules.select_for_update(skip_locked=True, of=("self",)).select_related("asset")
+
+
+def _apply(schedule: ChargingSchedule) -> None:
     if not schedule.is_current:
         schedule.apply_state = ApplyState.SUPERSEDED
         schedule.save(update_fields=["apply_state"])
-        return schedule
+        return
     try:
         translation = _translate(schedule, running=_running_transaction(schedule.asset_id))
     except ProfileRefused as refusal:
@@ -60,7 +92,6 @@ def schedule_apply(*, schedule_id: int) -> ChargingSchedule | None:
             replaces_pending=True,  # an older schedule not yet sent need not be
         )
     schedule.save(update_fields=["apply_state", "charger_request", "apply_notes"])
-    return schedule
 
 
 def schedule_request(command: ChargerCommand) -> list[dict[str, Any]]:
@@ -108,21 +139,6 @@ def schedule_charger_answered(command: ChargerCommand, *, now: datetime) -> None
         schedule.apply_notes = _append(schedule.apply_notes, command.error)
         schedule_acknowledge(schedule, status="FAILED", at=now)
     schedule.save(update_fields=["apply_state", "applied_at", "charger_request", "apply_notes"])
-
-
-def schedules_apply_pending(*, limit: int = 1000) -> int:
-    """Apply the current schedules waiting to be applied, oldest first (the queued task); how many.
-
-    Several workers may run this at once: each skips a schedule another is applying. More than
-    `limit` waiting queues another run, so one task never holds a worker for a whole burst.
-    """
-    apply_queue_taken()
-    waiting = list(_pending().order_by("received_at").values_list("pk", flat=True)[:limit])
-    for schedule_id in waiting:
-        schedule_apply(schedule_id=schedule_id)
-    if len(waiting) == limit:
-        apply_queue_kick()
-    return len(waiting)
 
 
 def schedules_sweep(*, now: datetime, grace: timedelta = timedelta(minutes=1)) -> int:
