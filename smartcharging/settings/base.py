@@ -90,9 +90,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # (the admin's readiness filters over 50,000 sites), spending more compiling than running them.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
-    if env.bool("DJANGO_PG_SERVER_SIDE_BINDING", default=False):
-        options["server_side_binding"] = True
-        options["prepare_threshold"] = env.int("DJANGO_PG_PREPARE_THRESHOLD", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
