@@ -224,6 +224,16 @@ def test_unknown_charger_is_404(axle_api, profile):
     assert axle_api.post("/api/axle/v1/assets/not-a-uuid/charging-profile", profile, format="json").status_code == 404
 
 
+def test_a_wrong_body_is_named_before_the_charger_is_looked_up(axle_api, profile):
+    """The charger is found (and locked) in the push's one transaction, after the body is checked."""
+    ghost = AssetFactory.build(axle_asset_id=uuid.uuid4())
+    profile["chargingSchedule"]["chargingRateUnit"] = "kW"
+    response = post(axle_api, ghost, profile)
+    assert response.status_code == 400
+    assert "chargingRateUnit" in response.json()["chargingSchedule"]
+    assert ChargingSchedule.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("proposition", "status", "answer"),
     [
