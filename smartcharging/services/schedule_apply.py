@@ -8,6 +8,7 @@ charger will really do (its composite schedule) follow from it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -26,6 +27,8 @@ from smartcharging.selectors import charger_capabilities, stored_profile
 
 from .apply_queue import apply_queue_kick, apply_queue_taken
 from .schedules import schedule_acknowledge
+
+logger = logging.getLogger(__name__)
 
 # How far ahead the charger is asked for its composite schedule when verifying (OCPP needs a duration).
 VERIFY_HORIZON_S = 24 * 3600
@@ -48,21 +51,31 @@ def schedules_apply_pending(*, limit: int = 1000) -> int:
     `limit` waiting queues another run, so one task never holds a worker for a whole burst.
     """
     apply_queue_taken()
-    for applied in range(limit):
-        if not _apply_next():
-            return applied
-    apply_queue_kick()
+    taken = _apply_waiting(_pending(), limit=limit)
+    if taken == limit:
+        apply_queue_kick()
+    return taken
+
+
+def _apply_waiting(waiting: QuerySet[ChargingSchedule], *, limit: int) -> int:
+    """Apply the oldest of `waiting`, one per transaction, skipping any another worker holds; how many.
+
+    One task serves many schedules, so one that fails to apply (a bug, a row that cannot be read)
+    must not hold up the rest: it is logged and stays waiting for the next run.
+    """
+    failed: list[int] = []
+    for taken in range(limit):
+        with transaction.atomic():
+            schedule = _applying(waiting.exclude(pk__in=failed)).order_by("received_at").first()
+            if schedule is None:
+                return taken
+            try:
+                with transaction.atomic():
+                    _apply(schedule)
+            except Exception:
+                logger.exception("Could not apply schedule %s; it waits for the next run", schedule.pk)
+                failed.append(schedule.pk)
     return limit
-
-
-@transaction.atomic
-def _apply_next() -> bool:
-    """The oldest waiting schedule that no other worker holds, applied; False if none is left."""
-    schedule = _applying(_pending()).order_by("received_at").first()
-    if schedule is None:
-        return False
-    _apply(schedule)
-    return True
 
 
 def _applying(schedules: QuerySet[ChargingSchedule]) -> QuerySet[ChargingSchedule]:
@@ -143,12 +156,7 @@ def schedule_charger_answered(command: ChargerCommand, *, now: datetime) -> None
 
 def schedules_sweep(*, now: datetime, grace: timedelta = timedelta(minutes=1)) -> int:
     """Apply current schedules still pending after `grace` (their queued task was lost)."""
-    pending = _pending().filter(received_at__lte=now - grace).values_list("pk", flat=True)
-    count = 0
-    for schedule_id in list(pending[:10_000]):
-        schedule_apply(schedule_id=schedule_id)
-        count += 1
-    return count
+    return _apply_waiting(_pending().filter(received_at__lte=now - grace), limit=10_000)
 
 
 def _pending() -> QuerySet[ChargingSchedule]:

@@ -86,3 +86,16 @@ def test_more_waiting_than_one_run_takes_queues_another_run(axle_api, chargers, 
     assert queued() == 2  # the push's task, and the run's own for the two left
     assert schedules_apply_pending(limit=3) == 2
     assert queued() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_schedule_that_cannot_be_applied_does_not_hold_up_the_others(axle_api, chargers, profile, empty_queue):
+    first, second = chargers[:2]
+    push(axle_api, first, profile, 7001)
+    push(axle_api, second, profile, 7002)
+    broken = ChargingSchedule.objects.get(asset=first)
+    ChargingSchedule.objects.filter(pk=broken.pk).update(periods=[{"limit": 7001}])  # a row that cannot be read
+
+    assert schedules_apply_pending() == 2
+    states = dict(ChargingSchedule.objects.values_list("asset_id", "apply_state"))
+    assert states == {first.pk: ApplyState.PENDING, second.pk: ApplyState.TRANSLATED}  # the broken one waits
