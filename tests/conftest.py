@@ -7,6 +7,7 @@ from django.core.cache import cache
 from hypothesis import settings
 
 from smartcharging.axle import token
+from smartcharging.services.apply_queue import APPLY_QUEUED
 
 # No timed assertions: a slow example on a busy machine is not a failure.
 settings.register_profile("smartcharging", deadline=None)
@@ -22,9 +23,13 @@ def _fresh_axle_token():
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: no throttle count or "apply task queued" flag of another's."""
-    cache.clear()
+def _no_apply_task_flag():
+    """No test may find another's "apply task queued" flag and so queue no task of its own.
+
+    Only that key: the cache shares Redis with the broker in CI, and clearing it all would also
+    drop the broker's queue bindings.
+    """
+    cache.delete(APPLY_QUEUED)
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: Playwright's own browser downloads are not used

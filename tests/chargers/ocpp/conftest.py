@@ -20,6 +20,7 @@ from chargers.simulator.models import A32, W7, ChargerModel
 from smartcharging.models import EnrolmentStatus, Proposition
 from tests.factories import AssetFactory, EnrolmentFactory
 from tests.smartcharging.api.conftest import (  # noqa: F401  (fixtures)
+    _fresh_throttle_history,
     axle_api,
     axle_credentials,
     axle_token,

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 from rest_framework.test import APIClient
@@ -12,6 +13,13 @@ from smartcharging.api.docs import AXLE_EXAMPLE_PROFILE
 from smartcharging.models import EnrolmentStatus, Proposition
 from smartcharging.services.axle_client_app import axle_client_issue
 from tests.factories import AssetFactory, EnrolmentFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_history():
+    cache.clear()  # request counts for the rate limit live in the cache
+    yield
+    cache.clear()
 
 
 @pytest.fixture
