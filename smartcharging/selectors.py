@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, CharField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value, When
 
 from chargers.models import Asset, ChargerState, RateUnits, Site
 from chargers.profiles import ChargerCapabilities, ChargingProfile, RateUnit, SchedulePeriod
+from smartcharging.compiled_query import CompiledLookup
 from smartcharging.localtime import local_to_utc
 from smartcharging.models import (
     ACTIVE_ENROLMENT_STATUSES,
@@ -103,14 +105,25 @@ def site_product(site_id: int) -> Proposition | None:
 def asset_taking_schedules(*, lock: bool = False, with_current: bool = False, **lookup: object) -> Asset | None:
     """The charger, with `follows_smart_charging` set, in one query (Axle pushes thousands at once).
 
-    With `lock`, the same query takes the charger's row lock (in the caller's transaction). With
-    `with_current`, it also reads what a push decides on about the current schedule: `current_pk`,
-    `current_sha256`, `current_envelope_created_at` and `current_apply_state` (None if it has none).
-    Those come from the query's snapshot, taken before any wait for the lock.
+    `lookup` is one field of the charger: pk, axle_asset_id or external_id. With `lock`, the same
+    query takes the charger's row lock (in the caller's transaction). With `with_current`, it also
+    reads what a push decides on about the current schedule: `current_pk`, `current_sha256`,
+    `current_envelope_created_at` and `current_apply_state` (None if it has none). Those come from
+    the query's snapshot, taken before any wait for the lock.
     """
+    ((field, value),) = lookup.items()
+    key = (field, lock, with_current)
+    query = _ASSET_TAKING_SCHEDULES.get(key)
+    if query is None:
+        query = CompiledLookup(partial(_asset_taking_schedules, field, lock, with_current), Asset, field)
+        _ASSET_TAKING_SCHEDULES[key] = query
+    return query.first(value)
+
+
+def _asset_taking_schedules(field: str, lock: bool, with_current: bool, value: object) -> QuerySet[Asset]:
     followed = smart_charging_site_ids().filter(site_id=OuterRef("site_id"))
     chargers = Asset.objects.select_for_update(of=("self",)) if lock else Asset.objects.all()
-    chargers = chargers.filter(**lookup).annotate(follows_smart_charging=Exists(followed)).only("pk", "site_id")
+    chargers = chargers.filter(**{field: value}).annotate(follows_smart_charging=Exists(followed)).only("pk", "site_id")
     if with_current:
         chargers = chargers.annotate(
             current=FilteredRelation("schedules", condition=Q(schedules__is_current=True)),
@@ -119,7 +132,11 @@ def asset_taking_schedules(*, lock: bool = False, with_current: bool = False, **
             current_envelope_created_at=F("current__envelope_created_at"),
             current_apply_state=F("current__apply_state"),
         )
-    return chargers.first()
+    return chargers
+
+
+# Compiled once per shape of lookup: a push's lookup is the hottest query of a re-optimisation.
+_ASSET_TAKING_SCHEDULES: dict[tuple[str, bool, bool], CompiledLookup[Asset]] = {}
 
 
 _OCPP_UNITS: dict[str, RateUnit] = {"Current": "A", "Power": "W"}
