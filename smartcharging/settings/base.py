@@ -1,6 +1,6 @@
 """Settings shared by every environment, read from the environment with django-environ.
 
-With no environment at all the project runs on a newcomer's laptop: SQLite, a local-memory cache and
+With no environment at all the project runs on a newcomer's laptop: SQLite, a local file cache and
 Celery over kombu's filesystem transport (a real broker in a folder, not eager mode). DATABASE_URL,
 REDIS_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
 """
@@ -95,7 +95,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "smartcharging.cache.RedisCache", "LOCATION": REDIS_URL}  # Django's, one client per pool
         if REDIS_URL
         # Shared by every local process (web, worker), so the Axle token is fetched once.
         else {
