@@ -33,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs as a script from anywhere
-from bench.support import ROOT, django_setup, throwaway_database
+from bench.support import ROOT, cpu_seconds, django_setup, throwaway_database
 
 django_setup()
 
@@ -51,6 +51,9 @@ from smartcharging.services.apply_queue import APPLY_QUEUED  # noqa: E402
 from tests.factories import valid_mpan  # noqa: E402
 
 PORT = 8765
+# Where a request's CPU goes: gunicorn's workers (Python), PostgreSQL's backends, Redis. On a
+# shared machine CPU per request drifts less than requests per second.
+SERVERS = {"web": "gunicorn", "postgres": "postgres", "redis": "redis-server"}
 
 
 def create_chargers(n: int, *, with_schedules: bool = False) -> list[str]:
@@ -133,6 +136,7 @@ def wrk(
             "ONCE": "1" if until_stored is not None else "0",
         }  # fmt: skip
         before = ChargingSchedule.objects.count()
+        cpu_before = cpu_seconds(SERVERS)
         started = time.perf_counter()
         process = subprocess.Popen(  # noqa: S603
             ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--latency",  # noqa: S607
@@ -149,11 +153,14 @@ def wrk(
                 time.sleep(0.05)
         stdout, stderr = process.communicate()
         elapsed = elapsed or time.perf_counter() - started
+        cpu = cpu_seconds(SERVERS)
     if process.returncode != 0 or "answer " in stderr:
         raise SystemExit(f"wrk failed or had answers other than 2xx: {stderr[:500]}")
+    requests_made = float(_find(r"(\d+) requests in", stdout))
     return {
         "rps": float(_find(r"Requests/sec:\s+([\d.]+)", stdout)),
-        "requests": float(_find(r"(\d+) requests in", stdout)),
+        "requests": requests_made,
+        **{f"{name}_cpu_ms": (cpu[name] - cpu_before[name]) * 1000 / requests_made for name in SERVERS},
         "p50_ms": _ms(_find(r"50%\s+([\d.]+\w+)", stdout)),
         "p99_ms": _ms(_find(r"99%\s+([\d.]+\w+)", stdout)),
         "elapsed_s": elapsed,
@@ -222,20 +229,37 @@ def main() -> None:
     print(
         f"re-optimisation: {stored} schedules stored in {storm['elapsed_s']:.1f} s "
         f"({stored / storm['elapsed_s']:.0f}/s; target under 60 s), p50 {storm['p50_ms']:.1f} ms, "
-        f"p99 {storm['p99_ms']:.1f} ms; {waiting} waiting to be applied, apply task queued: {task_queued}"
+        f"p99 {storm['p99_ms']:.1f} ms; {waiting} waiting to be applied, apply task queued: {task_queued}; "
+        f"CPU per push {_cpu(storm)}"
     )
-    print(f"{'pair':>4} {'bare req/s':>10} {'p50':>7} {'p99':>7} {'push req/s':>10} {'p50':>7} {'p99':>7} {'ratio':>6}")
+    print(f"{'pair':>4} {'bare req/s':>10} {'p50':>7} {'p99':>7} {'push req/s':>10} {'p50':>7} {'p99':>7} {'ratio':>6}"
+          f"  CPU ms per request, bare | push")  # fmt: skip
     for i, (bare, pushed) in enumerate(pairs, 1):
         print(
             f"{i:4} {bare['rps']:10.0f} {bare['p50_ms']:7.1f} {bare['p99_ms']:7.1f} "
             f"{pushed['rps']:10.0f} {pushed['p50_ms']:7.1f} {pushed['p99_ms']:7.1f} {pushed['rps'] / bare['rps']:6.0%}"
+            f"  {_cpu(bare)} | {_cpu(pushed)}"
         )
     ratios = [pushed["rps"] / bare["rps"] for bare, pushed in pairs]
+    cpu_ratios = [_cpu_total(bare) / _cpu_total(pushed) for bare, pushed in pairs]
     print(
         f"throughput vs bare: median {statistics.median(ratios):.0%} (range {min(ratios):.0%}-{max(ratios):.0%}; "
         f"target >= 40%); push p99 median {statistics.median(p['p99_ms'] for _, p in pairs):.0f} ms, "
         f"bare p99 median {statistics.median(b['p99_ms'] for b, _ in pairs):.0f} ms (target < 100 ms)"
     )
+    print(
+        f"CPU per request, bare over push (the throughput ratio a CPU-bound machine allows): median "
+        f"{statistics.median(cpu_ratios):.0%} (range {min(cpu_ratios):.0%}-{max(cpu_ratios):.0%})"
+    )
+
+
+def _cpu_total(run: dict[str, float]) -> float:
+    return sum(run[f"{name}_cpu_ms"] for name in SERVERS)
+
+
+def _cpu(run: dict[str, float]) -> str:
+    parts = " ".join(f"{name} {run[f'{name}_cpu_ms']:.1f}" for name in SERVERS)
+    return f"{_cpu_total(run):.1f} ms ({parts})"
 
 
 if __name__ == "__main__":
