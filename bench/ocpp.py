@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs as a script from anywhere
-from bench.support import ROOT, django_setup, throwaway_database
+from bench.support import ROOT, base_url, cpu_seconds, django_setup, local_axle, throwaway_database
 
 django_setup()
 
@@ -45,6 +45,11 @@ from smartcharging.api.docs import AXLE_EXAMPLE_PROFILE  # noqa: E402
 OCPP_PORT = 18766
 WEB_PORT = 18765  # away from the ports people run things on
 PREFIX = "BENCH"  # create_chargers names them BENCH000000, BENCH000001, ...
+
+
+# Who uses the machine during the latency run (command lines contain these).
+PROCESSES = {"web": "gunicorn", "worker": "celery", "gateway": "run_ocpp", "chargers": "simulate_chargers",
+             "postgres": "postgres"}  # fmt: skip
 
 
 def child_env(database: str, **extra: str) -> dict[str, str]:
@@ -162,6 +167,7 @@ def latency(args: argparse.Namespace, database: str, logs: Path) -> None:
                 raise SystemExit(f"push answered {response.status_code}: {response.text[:300]}")
             accepted_at[assets[axle_asset_id]] = time.time()
 
+        cpu_before = cpu_seconds(PROCESSES)
         began = time.monotonic()
 
         def paced(numbered: tuple[int, uuid.UUID | None]) -> None:
@@ -174,6 +180,8 @@ def latency(args: argparse.Namespace, database: str, logs: Path) -> None:
         pushed_in = time.monotonic() - began
         applied = ChargerCommand.objects.filter(action=CommandAction.SET_CHARGING_PROFILE, state=CommandState.ACCEPTED)
         wait_for(lambda: applied.count() >= len(assets), 300, "every charger to accept its schedule")
+        busy_s = time.monotonic() - began
+        cpu = {name: used - cpu_before[name] for name, used in cpu_seconds(PROCESSES).items()}
         delays = sorted(answered.timestamp() - accepted_at[asset_id]
                         for asset_id, answered in applied.values_list("asset_id", "answered_at")
                         if answered)  # fmt: skip
@@ -192,6 +200,10 @@ def latency(args: argparse.Namespace, database: str, logs: Path) -> None:
     print("  per stage, median / p99: " + ", ".join(
         f"{name} {median * 1000:.0f} / {p99 * 1000:.0f} ms" for name, (median, p99) in stages.items()
     ))  # fmt: skip
+    cores = os.cpu_count() or 1
+    print(f"  CPU used while pushing and applying ({busy_s:.0f} s, {cores} cores): " + ", ".join(
+        f"{name} {used / busy_s / cores:.0%}" for name, used in cpu.items()
+    ) + f"; per schedule: {sum(cpu.values()) * 1000 / len(assets):.0f} ms")  # fmt: skip
 
 
 def _stages(applied: object) -> dict[str, tuple[float, float]]:
@@ -226,7 +238,10 @@ def main() -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("Run this with DATABASE_URL pointing at PostgreSQL, as in production.")
     logs = Path(tempfile.mkdtemp(prefix="bench-ocpp-"))
-    with throwaway_database():
+    # Axle answers the plug-in events and readings the chargers cause: without it the worker would
+    # spend its time retrying them, which is the outage case, not the one measured here.
+    with throwaway_database(), local_axle() as axle:
+        os.environ["AXLE_BASE_URL"] = base_url(axle)  # every process started from here talks to it
         create_chargers(max(args.chargers, args.latency_chargers))
         database = str(connection.settings_dict["NAME"])
         connection.close()

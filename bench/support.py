@@ -51,7 +51,8 @@ def throwaway_database() -> Iterator[None]:
 
 def cpu_seconds(processes: dict[str, str]) -> dict[str, float]:
     """CPU time (user + system) used so far by every running process whose command line contains
-    each pattern: {"web": "gunicorn", "postgres": "postgres: "}. Linux only (reads /proc)."""
+    each pattern ({"web": "gunicorn"}), with that of their children that have ended (PostgreSQL's
+    autovacuum workers come and go). Linux only: it reads /proc."""
     ticks = dict.fromkeys(processes, 0)
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -61,7 +62,7 @@ def cpu_seconds(processes: dict[str, str]) -> dict[str, float]:
             continue
         for name, pattern in processes.items():
             if pattern in command:
-                ticks[name] += int(fields[11]) + int(fields[12])  # utime, stime
+                ticks[name] += sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
     return {name: count / os.sysconf("SC_CLK_TCK") for name, count in ticks.items()}
 
 
