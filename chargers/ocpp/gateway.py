@@ -1,7 +1,8 @@
 """The OCPP 1.6J central system: chargers connect to ws://<host>/ocpp/<charge point id>.
 
 One asyncio process holds thousands of sockets. Database work runs in a small thread pool (the
-ORM is synchronous); messages from one charger are still handled one at a time, in order. Commands
+ORM is synchronous), commands' work ahead of reports'; messages from one charger are still
+handled one at a time, in order. Commands
 for chargers are rows: a loop picks up those for chargers whose socket this gateway holds, sends
 them, and records the answer; many gateways can run side by side, each sending only through its own
 sockets.
@@ -12,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import functools
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -44,6 +43,7 @@ from smartcharging.services.schedule_apply import schedule_charger_answered, sch
 
 from . import wire
 from .central import CentralChargePoint
+from .db_pool import FIRST, NORMAL, PriorityThreadPool
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"^/ocpp/(?P<id>[A-Za-z0-9._:\-]{1,64})/?$")
@@ -69,7 +69,7 @@ class Gateway:
         self.seen_flush_s = seen_flush_s
         # 0 threads: run the ORM in the caller's thread (tests drive the gateway from their own thread
         # so that it shares their database transaction).
-        self._executor = ThreadPoolExecutor(db_threads, thread_name_prefix="ocpp-db") if db_threads else None
+        self._executor = PriorityThreadPool(db_threads, name="ocpp-db") if db_threads else None
         self.chargers: dict[str, CentralChargePoint] = {}
         self._admitted: dict[int, Asset] = {}
         self._senders: dict[str, asyncio.Task[None]] = {}  # per charger: the task sending its commands
@@ -79,10 +79,16 @@ class Gateway:
 
     # The database, from async code.
     async def db(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        return await self._db(NORMAL, fn, *args, **kwargs)
+
+    async def db_first(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """Database work for a command: ahead of any queued reports (see db_pool)."""
+        return await self._db(FIRST, fn, *args, **kwargs)
+
+    async def _db(self, priority: int, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         if self._executor is None:
             return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
-        call = functools.partial(_on_db_thread, fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        return await asyncio.wrap_future(self._executor.submit_at(priority, _on_db_thread, fn, *args, **kwargs))
 
     def seen(self, asset_id: int) -> None:
         """Heard from a charger: its last-seen time is written in the next batch, not one UPDATE each."""
@@ -189,7 +195,7 @@ class Gateway:
         if not self.chargers:
             return 0
         busy = [self.chargers[cp_id].asset.pk for cp_id in self._senders if cp_id in self.chargers]
-        due = await self.db(command_service.commands_due, gateway_id=self.gateway_id, busy_asset_ids=busy)
+        due = await self.db_first(command_service.commands_due, gateway_id=self.gateway_id, busy_asset_ids=busy)
         by_charger: dict[str, list[ChargerCommand]] = {}
         for command in due:
             by_charger.setdefault(command.asset.ocpp_charge_point_id, []).append(command)
@@ -212,7 +218,7 @@ class Gateway:
 
     async def _send(self, charge_point: CentralChargePoint, command: ChargerCommand) -> bool:
         """Send one command and record the outcome; False if the socket is gone (the rest must wait)."""
-        requests = await self.db(_prepare, command, self.gateway_id)
+        requests = await self.db_first(_prepare, command, self.gateway_id)
         if not requests:
             return True  # taken by another gateway, or refused before sending
         response: dict[str, Any] = {}
@@ -222,18 +228,20 @@ class Gateway:
             except (ConnectionClosed, asyncio.CancelledError):
                 # The socket dropped before the answer: the charger may or may not have acted, so the
                 # command is sent again (profiles and reads are idempotent) when it is back.
-                unsent = self.db(command_service.command_unsent, command, error="The connection dropped mid-command.")
+                dropped = "The connection dropped mid-command."
+                unsent = self.db_first(command_service.command_unsent, command, error=dropped)
                 await asyncio.shield(unsent)
                 return False
             except TimeoutError:
                 error = f"No answer from the charger within {self.response_timeout_s:g} s."
-                await self.db(_unanswered, command, error, timezone.now())
+                await self.db_first(_unanswered, command, error, timezone.now())
                 return True
             except OCPPError as error:
-                await self.db(_unanswered, command, f"The charger answered with an OCPP error: {error}", timezone.now())
+                answer_error = f"The charger answered with an OCPP error: {error}"
+                await self.db_first(_unanswered, command, answer_error, timezone.now())
                 return True
             response = wire.response_as_json(answer)
-        await self.db(_answered, command, response, timezone.now())  # the answer's arrival time, not the write's
+        await self.db_first(_answered, command, response, timezone.now())  # the answer's arrival time, not the write's
         return True
 
     # Last seen.

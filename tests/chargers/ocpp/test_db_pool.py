@@ -1,0 +1,44 @@
+"""The gateway's database threads take a command's work before queued reports, and lose none."""
+
+import threading
+
+import pytest
+
+from chargers.ocpp.db_pool import FIRST, NORMAL, PriorityThreadPool
+
+
+def test_a_command_queued_behind_a_burst_of_reports_runs_first():
+    pool = PriorityThreadPool(1, name="test-db")
+    busy, done = threading.Event(), []
+    pool.submit(busy.wait)  # the one thread is busy: everything after this queues
+    reports = [pool.submit_at(NORMAL, done.append, f"MeterValues {i}") for i in range(5)]
+    command = pool.submit_at(FIRST, done.append, "SetChargingProfile")
+    busy.set()
+    command.result(timeout=5)
+    for report in reports:
+        report.result(timeout=5)
+    assert done == ["SetChargingProfile"] + [f"MeterValues {i}" for i in range(5)]  # reports keep their order
+    pool.shutdown()
+
+
+def test_an_error_reaches_the_caller_and_the_thread_goes_on():
+    pool = PriorityThreadPool(1, name="test-db")
+    failing = pool.submit(int, "not a number")
+    with pytest.raises(ValueError, match="not a number"):
+        failing.result(timeout=5)
+    assert pool.submit(int, "42").result(timeout=5) == 42
+    pool.shutdown()
+
+
+def test_shutdown_finishes_queued_work_then_refuses_more():
+    pool = PriorityThreadPool(2, name="test-db")
+    busy, done = threading.Event(), []
+    pool.submit(busy.wait)
+    pool.submit(busy.wait)
+    queued = [pool.submit(done.append, i) for i in range(10)]
+    busy.set()
+    pool.shutdown(wait=True)
+    assert all(future.done() for future in queued)
+    assert sorted(done) == list(range(10))
+    with pytest.raises(RuntimeError, match="shutting down"):
+        pool.submit(done.append, 11)
