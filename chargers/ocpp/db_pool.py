@@ -6,13 +6,20 @@ first-come queue, a schedule's SetChargingProfile waited behind a thousand Meter
 seconds. Reports can wait a few seconds without harm (chargers expect their answers within the
 OCPP timeout, tens of seconds); a schedule cannot. Same threads, so no more GIL contention than
 before: only the order in which they take work changes.
+
+The order is by deadline, not strict priority: a report is due REPORT_LEAD_S after it arrived, a
+command at once. A command passes every report younger than that, but a report never waits more
+than REPORT_LEAD_S behind commands, so a stream of commands (a thousand chargers booting and being
+asked their configuration) cannot starve the reports until chargers give up on their answers.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any, TypeVar
@@ -21,14 +28,15 @@ _T = TypeVar("_T")
 
 FIRST = 0  # commands to chargers: their sending and the recording of their answers
 NORMAL = 1  # everything chargers report, connections
-_STOP = 2  # after all queued work
+REPORT_LEAD_S = 10.0  # well inside the 30 s or more a charger waits for an answer
+_LEAD_S = {FIRST: 0.0, NORMAL: REPORT_LEAD_S}
 
 
 class PriorityThreadPool(Executor):
-    """A fixed set of threads running submitted calls, lowest priority number first, FIFO within one."""
+    """A fixed set of threads running submitted calls, earliest deadline first (see above)."""
 
     def __init__(self, threads: int, *, name: str) -> None:
-        self._queue: queue.PriorityQueue[tuple[int, int, Future[Any] | None, Callable[[], Any] | None]] = (
+        self._queue: queue.PriorityQueue[tuple[float, int, Future[Any] | None, Callable[[], Any] | None]] = (
             queue.PriorityQueue()
         )
         self._order = itertools.count()  # ties keep arrival order, and never compare the calls
@@ -41,7 +49,8 @@ class PriorityThreadPool(Executor):
         if self._stopping:
             raise RuntimeError("The database threads are shutting down.")
         future: Future[_T] = Future()
-        self._queue.put((priority, next(self._order), future, lambda: fn(*args, **kwargs)))
+        due = time.monotonic() + _LEAD_S[priority]
+        self._queue.put((due, next(self._order), future, lambda: fn(*args, **kwargs)))
         return future
 
     def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
@@ -50,7 +59,7 @@ class PriorityThreadPool(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._stopping = True
         for _ in self._threads:
-            self._queue.put((_STOP, next(self._order), None, None))
+            self._queue.put((math.inf, next(self._order), None, None))  # after all queued work
         if wait:
             for thread in self._threads:
                 thread.join()

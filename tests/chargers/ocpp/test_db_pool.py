@@ -1,9 +1,11 @@
 """The gateway's database threads take a command's work before queued reports, and lose none."""
 
 import threading
+import time
 
 import pytest
 
+from chargers.ocpp import db_pool
 from chargers.ocpp.db_pool import FIRST, NORMAL, PriorityThreadPool
 
 
@@ -18,6 +20,22 @@ def test_a_command_queued_behind_a_burst_of_reports_runs_first():
     for report in reports:
         report.result(timeout=5)
     assert done == ["SetChargingProfile"] + [f"MeterValues {i}" for i in range(5)]  # reports keep their order
+    pool.shutdown()
+
+
+def test_a_report_that_waited_its_lead_goes_before_newer_commands(monkeypatch):
+    monkeypatch.setitem(db_pool._LEAD_S, NORMAL, 0.05)  # the 10 s lead, shortened for the test
+    pool = PriorityThreadPool(1, name="test-db")
+    busy, done = threading.Event(), []
+    pool.submit(busy.wait)
+    report = pool.submit_at(NORMAL, done.append, "StartTransaction")
+    time.sleep(0.1)  # longer than its lead: it must not be starved by what comes after
+    commands = [pool.submit_at(FIRST, done.append, f"GetConfiguration {i}") for i in range(3)]
+    busy.set()
+    report.result(timeout=5)
+    for command in commands:
+        command.result(timeout=5)
+    assert done == ["StartTransaction"] + [f"GetConfiguration {i}" for i in range(3)]
     pool.shutdown()
 
 
