@@ -64,9 +64,6 @@ class PriorityThreadPool(Executor):
             for thread in self._threads:
                 thread.join()
 
-    def queued(self) -> int:
-        return self._queue.qsize()
-
     def _work(self) -> None:
         while True:
             _, _, future, call = self._queue.get()

@@ -2,10 +2,9 @@
 
 One asyncio process holds thousands of sockets. Database work runs in a small thread pool (the
 ORM is synchronous), commands' work ahead of reports'; messages from one charger are still
-handled one at a time, in order. Commands
-for chargers are rows: a loop picks up those for chargers whose socket this gateway holds, sends
-them, and records the answer; many gateways can run side by side, each sending only through its own
-sockets.
+handled one at a time, in order. Commands for chargers are rows: a loop picks up those for
+chargers whose socket this gateway holds, sends them, and records the answer; many gateways can
+run side by side, each sending only through its own sockets.
 """
 
 from __future__ import annotations
