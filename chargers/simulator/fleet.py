@@ -58,14 +58,17 @@ class Fleet:
         self.timetable = timetable
 
     async def run(self, stop: asyncio.Event, *, plug_in_now: bool = False, ramp_up_s: float = 0.0) -> None:
-        """Start every charger (spread over `ramp_up_s` real seconds), follow the timetable until `stop` is set."""
+        """Start every charger (spread over `ramp_up_s` real seconds), each with a car if `plug_in_now`; follow the
+        timetable until `stop` is set."""
         pause = ramp_up_s / len(self.chargers) if self.chargers else 0.0
         for charger in self.chargers.values():
+            if plug_in_now:
+                # The car is there before the charger connects, so it reports the car as it boots: a fleet
+                # comes up with its cars' plug-ins spread over the ramp, not all at once when it ends.
+                await self.plug_in(charger)
             charger.start()
             if pause:
                 await asyncio.sleep(pause)
-        if plug_in_now:
-            await self.plug_in_all()
         follower = asyncio.create_task(self._follow(self.timetable)) if self.timetable else None
         try:
             await stop.wait()

@@ -94,6 +94,29 @@ def test_control_api_plays_the_homeowner():
     asyncio.run(scenario())
 
 
+def test_plug_in_now_means_each_car_is_there_when_its_charger_connects():
+    async def scenario():
+        async with CentralSystem() as central:
+            clock = SimClock(speed=60)
+            fleet = Fleet([SimulatedCharger(f"p{n}", W7, central.url, clock=clock) for n in (1, 2, 3)], clock)
+            stop = asyncio.Event()
+            running = asyncio.create_task(fleet.run(stop, plug_in_now=True, ramp_up_s=0.3))
+            try:
+                await central.wait_for("StartTransaction", 3, timeout=10)
+            finally:
+                stop.set()
+                await running
+            # Connector 1's first word is the car (Preparing): never Available, then a plug-in once all are up.
+            first = {
+                cp: p["status"]
+                for cp, a, p in reversed(central.messages)
+                if a == "StatusNotification" and p["connector_id"] == 1
+            }
+            assert first == {"p1": "Preparing", "p2": "Preparing", "p3": "Preparing"}
+
+    asyncio.run(scenario())
+
+
 def test_reset_reboots_and_charging_resumes():
     async def scenario():
         async with CentralSystem() as central:
