@@ -85,10 +85,10 @@ def chargers_seen(asset_ids: Iterable[int], *, now: datetime) -> int:
 @transaction.atomic
 def charger_booted(asset: Asset, *, vendor: str, model: str, firmware: str, now: datetime) -> None:
     """Record what the charger says it is, and ask for the configuration translation depends on."""
-    ChargerState.objects.update_or_create(
-        asset=asset,
-        defaults={"vendor": vendor, "reported_model": model, "firmware_version": firmware, "booted_at": now},
-    )
+    said = {"vendor": vendor, "reported_model": model, "firmware_version": firmware, "booted_at": now}
+    # The row exists once the charger has connected: one UPDATE, not update_or_create's lock and savepoint.
+    if not ChargerState.objects.filter(asset=asset).update(**said):
+        ChargerState.objects.update_or_create(asset=asset, defaults=said)
     command_enqueue(
         asset=asset, action=CommandAction.GET_CONFIGURATION, payload={"key": list(CONFIG_KEYS)}, replaces_pending=True
     )

@@ -21,7 +21,6 @@ from chargers.models import Asset, HalfHourEnergy, MeterSample
 SampleInput = tuple[datetime, float] | halfhours.MeterSample
 
 
-@transaction.atomic
 def meter_samples_record(*, asset: Asset, samples: Sequence[SampleInput]) -> int:
     """Store the charger's register readings and recompute the half hours they affect.
 
@@ -30,9 +29,12 @@ def meter_samples_record(*, asset: Asset, samples: Sequence[SampleInput]) -> int
     many samples were new. Raises ValidationError, naming the sample, for a naive timestamp or a
     register that is not a non-negative number; nothing is stored then.
     """
-    new = _validated(asset, samples)
-    if not new:
-        return 0
+    new = _validated(asset, samples)  # refused before any write, so a caller's transaction stays usable
+    return _recorded(asset, new) if new else 0
+
+
+@transaction.atomic(savepoint=False)  # inside a transaction's start or stop: a savepoint would buy nothing
+def _recorded(asset: Asset, new: dict[datetime, float]) -> int:
     # One recording per charger at a time: two concurrent ones would each recompute the half hours
     # from a view missing the other's samples, and the last to commit would win with wrong energy.
     list(Asset.objects.select_for_update().filter(pk=asset.pk).values_list("pk", flat=True))
@@ -49,11 +51,15 @@ def meter_samples_record(*, asset: Asset, samples: Sequence[SampleInput]) -> int
     # Those half hours also hold energy from spans that start before the first (or end after the
     # last) of them, so the samples are read from the one at or before its start to the one at or
     # after their end: every span overlapping an affected half hour is then complete.
+    # With nothing stored before (or after) the new samples there is nothing further out to find: a new
+    # reading appended after the last one, the usual case, skips the query for the window's end.
     window_start = (
-        stored.filter(taken_at__lte=first_interval).order_by("-taken_at").values_list("taken_at", flat=True).first()
-        or first_interval
-    )
-    window_end = stored.filter(taken_at__gte=end).order_by("taken_at").values_list("taken_at", flat=True).first() or end
+        before
+        and stored.filter(taken_at__lte=first_interval).order_by("-taken_at").values_list("taken_at", flat=True).first()
+    ) or first_interval
+    window_end = (
+        after and stored.filter(taken_at__gte=end).order_by("taken_at").values_list("taken_at", flat=True).first()
+    ) or end
     register_at = dict(stored.filter(taken_at__range=(window_start, window_end)).values_list("taken_at", "register_wh"))
 
     fresh = {taken_at: wh for taken_at, wh in new.items() if taken_at not in register_at}

@@ -23,11 +23,15 @@ UNPLUGGED = frozenset({"Available"})
 # Faulted, Unavailable and Reserved say nothing about the cable: the plug session is left as it is.
 
 
-@transaction.atomic
 def status_reported(asset: Asset, *, connector_id: int, status: str, at: datetime) -> str:
     """Record a StatusNotification; returns "plug-in", "plug-out", "stale" or "" (no change to the plug)."""
     if connector_id == 0:
         return ""  # connector 0 is the charge point as a whole, not a socket a car plugs into
+    with transaction.atomic():
+        return _connector_status_recorded(asset, status=status, at=at)
+
+
+def _connector_status_recorded(asset: Asset, *, status: str, at: datetime) -> str:
     state, _ = ChargerState.objects.select_for_update().get_or_create(asset=asset)
     if state.status_at is not None and at < state.status_at:
         return "stale"  # a late copy of an older status: the newer one already decided the plug state

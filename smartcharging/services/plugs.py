@@ -24,7 +24,7 @@ from .outbox import event_enqueue
 from .schedules import schedule_acknowledge
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a report's transaction: no savepoint, nothing here is recovered from
 def charger_plugged_in(*, asset: Asset, at: datetime, vehicle_charging_rate_kw: Decimal | None = None) -> PlugSession:
     """Open a plug session (a repeated report of the same plug-in opens nothing new)."""
     Asset.objects.select_for_update().filter(pk=asset.pk).first()  # one report at a time per charger
@@ -69,7 +69,7 @@ def plug_in_schedule_enqueue(*, asset: Asset, now: datetime) -> None:
     event_enqueue(site=asset.site, asset=asset, kind=EventKind.PLUG_IN_SCHEDULE, payload=to_json(payload))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def charger_unplugged(*, asset: Asset, at: datetime) -> PlugSession | None:
     """Close the open plug session; a repeated or stray unplug report changes nothing."""
     Asset.objects.select_for_update().filter(pk=asset.pk).first()
