@@ -7,8 +7,11 @@ and the connection stays open.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -20,6 +23,7 @@ from ocpp.messages import CallError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
+from websockets.exceptions import ConnectionClosed
 
 from chargers.models import Asset
 from chargers.services.connections import charger_booted
@@ -33,6 +37,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 _ACCEPTED = {"status": AuthorizationStatus.accepted}
+_ANSWER = re.compile(r"\s*\[\s*[34]\s*,")  # a CallResult or CallError frame: [3, ... or [4, ...
+# OCPP 1.6 lets a charger have one call unanswered at a time; a few more are read ahead, in order.
+_CALLS_READ_AHEAD = 8
 
 
 def _on(action: Action) -> Callable[[_Handler], _Handler]:
@@ -46,7 +53,44 @@ class CentralChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
         self.asset = asset
         self.gateway = gateway
 
-    async def route_message(self, raw_msg: str) -> None:
+    async def start(self) -> None:
+        """Read the charger's frames; its calls are handled in order, its answers to ours at once.
+
+        The package handles a call before it reads the next frame, so a report waiting for the
+        database held back the answer to a SetChargingProfile the charger had sent just after it: in
+        a burst of schedules the answer then waited for the report, which waits behind commands.
+        Here a task of the connection's own takes the calls one at a time, in the order they came.
+        """
+        calls: asyncio.Queue[str | bytes | None] = asyncio.Queue(maxsize=_CALLS_READ_AHEAD)
+        handler = asyncio.create_task(self._handle_calls(calls))
+        try:
+            while True:
+                frame = await self._connection.recv()
+                if isinstance(frame, str) and _ANSWER.match(frame):
+                    await self.route_message(frame)  # to the call() waiting for it
+                else:
+                    await calls.put(frame)  # waits only if the charger has that many calls unanswered
+        except ConnectionClosed:
+            # What the charger said before the socket closed is still recorded; the answers go nowhere.
+            if not handler.done():
+                await calls.put(None)
+            await handler  # raises what made the handler fail, if anything did
+            raise
+        finally:
+            handler.cancel()
+
+    async def _handle_calls(self, calls: asyncio.Queue[str | bytes | None]) -> None:
+        try:
+            while (frame := await calls.get()) is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await self.route_message(frame)
+        except Exception:
+            # A fault of ours, not the charger's (those are answered as CallErrors): end the connection,
+            # as the package does, rather than read on with nobody answering.
+            await self._connection.close(1011, "The central system failed handling a message.")
+            raise
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
         """As the package does, but a frame that is not OCPP at all is answered too when it carries an id.
 
         The package only logs such a frame; the charger would then wait for an answer until it times out.

@@ -35,13 +35,16 @@ _LEAD_S = {FIRST: 0.0, NORMAL: REPORT_LEAD_S}
 class PriorityThreadPool(Executor):
     """A fixed set of threads running submitted calls, earliest deadline first (see above)."""
 
-    def __init__(self, threads: int, *, name: str) -> None:
+    def __init__(self, threads: int, *, name: str, on_exit: Callable[[], object] | None = None) -> None:
+        """`on_exit` runs in each thread as it stops, after the last of its work (the gateway's closes
+        the thread's database connection)."""
         self._queue: queue.PriorityQueue[tuple[float, int, Future[Any] | None, Callable[[], Any] | None]] = (
             queue.PriorityQueue()
         )
         self._order = itertools.count()  # ties keep arrival order, and never compare the calls
         self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(threads)]
         self._stopping = False
+        self._on_exit = on_exit
         for thread in self._threads:
             thread.start()
 
@@ -68,6 +71,8 @@ class PriorityThreadPool(Executor):
         while True:
             _, _, future, call = self._queue.get()
             if future is None or call is None:
+                if self._on_exit is not None:
+                    self._on_exit()
                 return
             if not future.set_running_or_notify_cancel():
                 continue

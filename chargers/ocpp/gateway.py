@@ -20,7 +20,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.utils import timezone
 from ocpp.exceptions import OCPPError
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -68,7 +68,9 @@ class Gateway:
         self.seen_flush_s = seen_flush_s
         # 0 threads: run the ORM in the caller's thread (tests drive the gateway from their own thread
         # so that it shares their database transaction).
-        self._executor = PriorityThreadPool(db_threads, name="ocpp-db") if db_threads else None
+        self._executor = (
+            PriorityThreadPool(db_threads, name="ocpp-db", on_exit=connections.close_all) if db_threads else None
+        )
         self.chargers: dict[str, CentralChargePoint] = {}
         self._admitted: dict[int, Asset] = {}
         self._senders: dict[str, asyncio.Task[None]] = {}  # per charger: the task sending its commands

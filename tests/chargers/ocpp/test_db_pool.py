@@ -60,3 +60,12 @@ def test_shutdown_finishes_queued_work_then_refuses_more():
     assert sorted(done) == list(range(10))
     with pytest.raises(RuntimeError, match="shutting down"):
         pool.submit(done.append, 11)
+
+
+def test_each_thread_runs_its_exit_hook_after_its_last_work():
+    ran = []
+    pool = PriorityThreadPool(2, name="test-db", on_exit=lambda: ran.append(("exit", threading.current_thread().name)))
+    pool.submit(lambda: ran.append(("work", threading.current_thread().name))).result(timeout=5)
+    pool.shutdown(wait=True)
+    assert sorted(name for what, name in ran if what == "exit") == ["test-db-0", "test-db-1"]
+    assert ran[0][0] == "work"
