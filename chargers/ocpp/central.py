@@ -25,6 +25,7 @@ from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
 from websockets.exceptions import ConnectionClosed
 
+import chargers.ocpp_validation  # noqa: F401  (payload checks in line; see there)
 from chargers.models import Asset
 from chargers.services.connections import charger_booted
 from smartcharging.services import charger_reports

@@ -18,6 +18,7 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
+import chargers.ocpp_validation  # noqa: F401  (payload checks in line; see there)
 from chargers.simulator.models import WRITABLE_KEYS
 from chargers.simulator.schedule import ProfileRejected, iso, profile_from_ocpp
 
