@@ -7,7 +7,8 @@
    `run_ocpp` process, each with a car charging, heartbeats (every 300 s, the gateway's default) and
    meter values every 60 s, connecting at `--connect-rate` per second. Held for
    `--hold` seconds; prints the chargers connected, the meter values stored, and the gateway's memory
-   per connection (its resident memory with them all, minus before any connected).
+   per connection (its resident memory with them all, minus before any connected). With `--restart`
+   the gateway is then restarted and the time until every charger is back is printed.
 2. Latency: gunicorn (the schedule endpoint), a Celery worker on Redis (applying schedules) and the
    gateway, with `--latency-chargers` connected. A schedule is pushed to each charger through the real
    endpoint; the time from its 202 to the charger's Accepted answer to SetChargingProfile (recorded by
@@ -127,6 +128,14 @@ def connections(args: argparse.Namespace, database: str, logs: Path) -> None:
         samples = MeterSample.objects.count() - samples_before
         connected = ChargerState.objects.filter(connected=True).count()
         loaded_mb = rss_mb(gateway.pid)
+        failed = _failed_attempts(logs / "fleet.log")
+        if args.restart:  # the gateway is redeployed: every charger reconnects to the new process at once
+            stop(gateway)
+            gateway = start([sys.executable, "manage.py", "run_ocpp", "--port", str(OCPP_PORT)],
+                            child_env(database), logs / "gateway-restarted.log")  # fmt: skip
+            back_in = wait_for(lambda: ChargerState.objects.filter(connected=True).count() >= args.chargers,
+                               600, f"{args.chargers} chargers to reconnect")  # fmt: skip
+            failed_after = _failed_attempts(logs / "fleet.log") - failed
     finally:
         stop(fleet)
         stop(gateway)
@@ -134,13 +143,16 @@ def connections(args: argparse.Namespace, database: str, logs: Path) -> None:
     expected = args.chargers * args.hold / 60
     print(f"connections: {connected} of {args.chargers} chargers connected to one gateway after {took:.0f} s, "
           f"held {args.hold} s with heartbeats and meter values every 60 s")  # fmt: skip
-    print(f"  connection attempts refused or timed out while connecting: {_failed_attempts(logs / 'fleet.log')}")
+    print(f"  connection attempts refused or timed out while connecting: {failed}")
     print(
         f"  meter values stored while held: {samples} (about {expected:.0f} periodic, plus transaction starts); "
         f"gateway errors logged: {errors} (logs in {logs})"
     )
     print(f"  gateway memory: {idle_mb:.0f} MB idle, {loaded_mb:.0f} MB with them, "
           f"{(loaded_mb - idle_mb) * 1024 / max(connected, 1):.0f} KB per connection")  # fmt: skip
+    if args.restart:
+        print(f"  gateway restarted: all {args.chargers} chargers back {back_in:.0f} s after it stopped; "
+              f"{failed_after} connection attempts refused or timed out on the way")  # fmt: skip
 
 
 def _failed_attempts(log: Path) -> int:
@@ -274,6 +286,9 @@ def main() -> None:
     parser.add_argument("--push-concurrency", type=int, default=8)
     parser.add_argument("--rate", type=float, default=20, help="pushes per second in the first round (0: at once)")
     parser.add_argument("--no-burst", dest="burst", action="store_false", help="skip the all-at-once round")
+    parser.add_argument(
+        "--restart", action="store_true", help="after the hold, restart the gateway and time the return"
+    )
     parser.add_argument("--skip-connections", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
