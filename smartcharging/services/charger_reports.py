@@ -27,24 +27,20 @@ def status_reported(asset: Asset, *, connector_id: int, status: str, at: datetim
     """Record a StatusNotification; returns "plug-in", "plug-out", "stale" or "" (no change to the plug)."""
     if connector_id == 0:
         return ""  # connector 0 is the charge point as a whole, not a socket a car plugs into
-    with transaction.atomic():
-        return _connector_status_recorded(asset, status=status, at=at)
-
-
-def _connector_status_recorded(asset: Asset, *, status: str, at: datetime) -> str:
-    state, _ = ChargerState.objects.select_for_update().get_or_create(asset=asset)
-    if state.status_at is not None and at < state.status_at:
-        return "stale"  # a late copy of an older status: the newer one already decided the plug state
-    state.connector_status, state.status_at = status, at
-    state.save(update_fields=["connector_status", "status_at"])
-    if status in PLUGGED_IN:
-        charger_plugged_in(asset=asset, at=at)
-        return "plug-in"
-    if status in UNPLUGGED:
-        charger_unplugged(asset=asset, at=at)
-        _stop_running(asset, at=at, meter_stop_wh=None, reason="EVDisconnected")
-        return "plug-out"
-    return ""
+    with transaction.atomic():  # after the check above: connector 0 costs no BEGIN and COMMIT
+        state, _ = ChargerState.objects.select_for_update().get_or_create(asset=asset)
+        if state.status_at is not None and at < state.status_at:
+            return "stale"  # a late copy of an older status: the newer one already decided the plug state
+        state.connector_status, state.status_at = status, at
+        state.save(update_fields=["connector_status", "status_at"])
+        if status in PLUGGED_IN:
+            charger_plugged_in(asset=asset, at=at)
+            return "plug-in"
+        if status in UNPLUGGED:
+            charger_unplugged(asset=asset, at=at)
+            _stop_running(asset, at=at, meter_stop_wh=None, reason="EVDisconnected")
+            return "plug-out"
+        return ""
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from websockets.asyncio.client import connect
 
 from chargers.models import Asset, ChargerCommand, ChargerState, CommandAction, CommandState, MeterSample
 from tests.chargers.ocpp.conftest import gateway_running
+from tests.chargers.ocpp.waiting import eventually
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite cannot lock one row while another is written")
@@ -49,12 +50,8 @@ def test_the_answer_to_getconfiguration_is_recorded_while_the_meter_values_sent_
                 keys = [{"key": "ChargingScheduleMaxPeriods", "readonly": True, "value": "12"}]
                 await ws.send(json.dumps([3, request[1], {"configurationKey": keys}]))
                 try:
-                    read = ChargerCommand.objects.filter(action=CommandAction.GET_CONFIGURATION).values_list("state")
-                    for _ in range(250):
-                        if await gateway.db(lambda: read.get()[0]) == CommandState.ACCEPTED:
-                            break
-                        await asyncio.sleep(0.02)
-                    assert await gateway.db(lambda: read.get()[0]) == CommandState.ACCEPTED
+                    command = ChargerCommand.objects.filter(action=CommandAction.GET_CONFIGURATION)
+                    await eventually(lambda: command.get().state, until=lambda state: state == CommandState.ACCEPTED)
                     with pytest.raises(TimeoutError):  # the meter values are still waiting for the row
                         await asyncio.wait_for(ws.recv(), 0.2)
                 finally:
@@ -65,7 +62,7 @@ def test_the_answer_to_getconfiguration_is_recorded_while_the_meter_values_sent_
         async_to_sync(scenario)()
     finally:
         release.set()
-        if holder.is_alive() or holder.ident is not None:
+        if holder.ident is not None:  # started
             holder.join()
     assert ChargerState.objects.get(asset=smart_charger).max_periods == 12
     assert MeterSample.objects.filter(asset=smart_charger).count() == 1
@@ -84,10 +81,7 @@ def test_reports_read_before_the_socket_closed_are_recorded_in_order(smart_charg
                     await ws.send(
                         json.dumps([2, f"mv{minute}", "MeterValues", {"connectorId": 1, "meterValue": [sample]}])
                     )
-            for _ in range(250):
-                if not gateway.chargers:
-                    break
-                await asyncio.sleep(0.02)
+            await eventually(lambda: len(gateway.chargers), until=lambda held: held == 0)  # its reports are done
 
     async_to_sync(scenario)()
     stored = MeterSample.objects.filter(asset=smart_charger).order_by("taken_at").values_list("register_wh", flat=True)
