@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -42,21 +41,3 @@ class RedisCache(DjangoRedisCache):
         pipeline.expire(key, timeout, nx=True)  # only the first count sets the window's end
         count, _ = pipeline.execute()
         return int(count)
-
-
-def window_count(key: str, timeout: int) -> int:
-    """Add one to a counter that expires `timeout` s after its first count; the count so far.
-
-    One round trip on Redis. On another cache (local memory in tests, the laptop's file cache) an
-    add and an increment, whose expiry is that backend's: the file cache's increment restarts it.
-    Callers put the window in the key, so a late expiry only keeps an old counter a little longer.
-    """
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        return backend.window_count(key, timeout)
-    backend.add(key, 0, timeout=timeout)
-    try:
-        return int(backend.incr(key))
-    except ValueError:  # expired or evicted between the add and the increment: count afresh
-        backend.set(key, 1, timeout=timeout)
-        return 1

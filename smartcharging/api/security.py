@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from smartcharging.cache import window_count
+from accounts.throttling import window_count
 
 from .errors import BadSignature
 
