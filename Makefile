@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# manage.py, wsgi, asgi and Celery default to production settings; every command here is a local one.
+# (pytest names its own test settings in pyproject.toml, whatever this says.)
+export DJANGO_SETTINGS_MODULE ?= smartcharging.settings.base
 
 .PHONY: install run test lint typecheck migrations-check bench ci clean
 

@@ -2,5 +2,6 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartcharging.settings.base")
+# Production unless named otherwise: a forgotten DJANGO_SETTINGS_MODULE refuses to start (manage.py says why).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartcharging.settings.production")
 application = get_asgi_application()

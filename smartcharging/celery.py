@@ -4,7 +4,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartcharging.settings.base")
+# Production unless named otherwise: a forgotten DJANGO_SETTINGS_MODULE refuses to start (manage.py says why).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartcharging.settings.production")
 
 app = Celery("smartcharging")
 app.config_from_object("django.conf:settings", namespace="CELERY")

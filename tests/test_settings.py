@@ -1,4 +1,5 @@
-"""Production refuses to start half-configured, and is `check --deploy` clean when configured."""
+"""Production refuses to start half-configured, is `check --deploy` clean when configured, and is what
+every entry point (manage.py, wsgi, asgi, Celery) runs unless a settings module is named."""
 
 import os
 import subprocess
@@ -19,12 +20,20 @@ GOOD_ENV = {
 }
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+PRODUCTION = "smartcharging.settings.production"
+
+
+def python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python *args` in the repository with only `env` of the settings' variables (no DJANGO_SETTINGS_MODULE
+    unless `env` names one: pytest's own is dropped)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AXLE_", "DATABASE_", "REDIS_"))}
-    clean |= {"DJANGO_SETTINGS_MODULE": "smartcharging.settings.production", **env}
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, *args], cwd=ROOT, env=clean | env, capture_output=True, text=True, timeout=60
     )
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return python("manage.py", *args, env={"DJANGO_SETTINGS_MODULE": PRODUCTION, **env})
 
 
 def test_production_check_deploy_is_clean():
@@ -44,3 +53,35 @@ def test_production_refuses_a_short_secret_key():
     result = manage("check", env=GOOD_ENV | {"DJANGO_SECRET_KEY": "short"})
     assert result.returncode != 0
     assert "at least 50 characters" in result.stderr
+
+
+# Each entry point, started as a deployment would start it, printing the settings module it ran with.
+PRINT_SETTINGS = "from django.conf import settings; print('settings:', settings.SETTINGS_MODULE)"
+ENTRY_POINTS = {
+    "manage.py": ["manage.py", "shell", "--no-imports", "-c", PRINT_SETTINGS],
+    "wsgi": ["-c", f"import smartcharging.wsgi; {PRINT_SETTINGS}"],
+    "asgi": ["-c", f"import smartcharging.asgi; {PRINT_SETTINGS}"],
+    "celery": ["-c", "from smartcharging.celery import app; print('settings:', app.conf.SETTINGS_MODULE)"],
+}
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_an_entry_point_without_a_settings_module_refuses_to_start_without_production_secrets(entry_point):
+    result = python(*ENTRY_POINTS[entry_point], env={})
+    assert result.returncode != 0
+    assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr
+    # ...and tells a developer how to run locally instead.
+    assert "DJANGO_SETTINGS_MODULE=smartcharging.settings.base" in result.stderr
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_an_entry_point_without_a_settings_module_runs_production(entry_point):
+    result = python(*ENTRY_POINTS[entry_point], env=GOOD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert f"settings: {PRODUCTION}" in result.stdout
+
+
+def test_a_named_settings_module_still_wins():
+    result = python(*ENTRY_POINTS["manage.py"], env={"DJANGO_SETTINGS_MODULE": "smartcharging.settings.base"})
+    assert result.returncode == 0, result.stderr
+    assert "settings: smartcharging.settings.base" in result.stdout

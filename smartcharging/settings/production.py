@@ -6,7 +6,14 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-# No fallback: production refuses to start without its own secret and host list.
+# No fallback: production refuses to start without its own secret and host list. manage.py, wsgi, asgi
+# and Celery default to these settings, so the first refusal also says how to run locally.
+if not env.str("DJANGO_SECRET_KEY", default=""):
+    raise ImproperlyConfigured(
+        "Set the DJANGO_SECRET_KEY environment variable: these are the production settings, the default for "
+        "manage.py, wsgi, asgi and Celery. To run locally, name the local settings: "
+        "DJANGO_SETTINGS_MODULE=smartcharging.settings.base (the Makefile does)."
+    )
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 AXLE_BASE_URL = env("AXLE_BASE_URL")  # sandbox or production; never the local default
 AXLE_USERNAME = env("AXLE_USERNAME")
