@@ -1,10 +1,13 @@
-from django.contrib import admin
+from typing import Any, cast
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from .models import Household, User
+from .invitations import INVITE_PERMISSION, households_invitable_by, invitation_revoke
+from .models import Household, Invitation, User
 
 
 class EmailUserCreationForm(UserCreationForm[User]):
@@ -43,6 +46,12 @@ class HouseholdAdmin(admin.ModelAdmin[Household]):
     list_display = ("name", "member_count", "site_count", "created_at")
     search_fields = ("name", "members__email", "sites__postcode", "sites__mpan")
     date_hierarchy = "created_at"
+    filter_horizontal = ("managers",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Household | None = None) -> tuple[str, ...]:
+        # Who manages a household decides who may invite people into it: superusers only, or an
+        # operator with "change household" could make themselves a manager of any household.
+        return () if cast(User, request.user).is_superuser else ("managers",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Household]:
         return (
@@ -58,3 +67,62 @@ class HouseholdAdmin(admin.ModelAdmin[Household]):
     @admin.display(description="Sites", ordering="_sites")
     def site_count(self, obj: Household) -> int:
         return obj._sites  # type: ignore[attr-defined, no-any-return]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    """The audit of invitations: read-only. Making one is the invitation page; an unused one can be withdrawn."""
+
+    list_display = ("email", "household", "created_by", "created_at", "expires_at", "state", "used_at", "used_by")
+    list_filter = ("created_at", "used_at", "revoked_at")
+    search_fields = ("email", "household__name", "created_by__email", "used_by__email")
+    list_select_related = ("household", "created_by", "used_by")
+    date_hierarchy = "created_at"
+    actions = ("withdraw",)
+    fields = (*list_display, "revoked_at", "revoked_by")  # every column but the token's hash
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        user = cast(User, request.user)
+        everything = super().get_queryset(request)
+        if user.has_perm("accounts.view_invitation"):
+            return everything
+        return everything.filter(household__in=households_invitable_by(user))  # an inviter sees their households'
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) or request.user.has_perm(INVITE_PERMISSION)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made on the invitation page, which shows the link once (the list links to it)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = {"can_invite": request.user.has_perm(INVITE_PERMISSION), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the audit is kept
+
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(INVITE_PERMISSION)
+
+    @admin.display(description="State")
+    def state(self, obj: Invitation) -> str:
+        return obj.state
+
+    @admin.action(description="Withdraw the selected unused invitations", permissions=["withdraw"])
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        user = cast(User, request.user)
+        ids = list(queryset.values_list("pk", flat=True))
+        withdrawn = sum(invitation_revoke(invitation_id=pk, revoked_by=user) for pk in ids)
+        if withdrawn:
+            self.message_user(request, f"Withdrew {withdrawn} invitation(s): their links no longer work.")
+        if withdrawn < len(ids):
+            self.message_user(
+                request,
+                f"{len(ids) - withdrawn} could not be withdrawn: already used or withdrawn, "
+                "or into a household you don't manage.",
+                messages.WARNING,
+            )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.db.models import QuerySet
 
 from .models import Household, User
 
@@ -78,7 +79,15 @@ class InvitationAcceptForm(forms.Form):
 
 
 class InvitationMakeForm(forms.Form):
-    """For operators: whom to invite, into which household."""
+    """For operators: whom to invite, into which of the households they may invite into."""
 
     email = forms.EmailField(label="Email address")
-    household = forms.ModelChoiceField(queryset=Household.objects.all(), label="Household")
+    household = forms.ModelChoiceField(
+        queryset=Household.objects.none(),
+        label="Household",
+        error_messages={"invalid_choice": "You can't invite people into this household: you don't manage it."},
+    )
+
+    def __init__(self, *args: Any, households: QuerySet[Household], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households  # type: ignore[attr-defined]

@@ -16,6 +16,14 @@ class Household(models.Model):
 
     name = models.CharField(max_length=200, help_text="How the operator refers to this household.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    managers: models.ManyToManyField[User, Any] = models.ManyToManyField(
+        "User",
+        blank=True,
+        related_name="managed_households",
+        limit_choices_to={"is_staff": True},
+        help_text="Operators who may invite people into this household (superusers may invite into any). "
+        "Only superusers change this list.",
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -85,3 +93,44 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Invitation(models.Model):
+    """An invitation link for one email address into one household: who made it, and what became of it.
+
+    The rows are the audit of who let whom into which household. The link holds a random token of
+    which only the SHA-256 is kept here, so this table cannot be read for links that work.
+    """
+
+    email = models.EmailField("email address", max_length=254)
+    household = models.ForeignKey(
+        Household,
+        null=True,
+        on_delete=models.SET_NULL,  # a deleted household's invitations stay in the audit, and stop working
+        related_name="invitations",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # PROTECT: the audit must keep naming who invited; switch an operator off rather than delete them.
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_made")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("invite_to_household", "Can invite people into the households they manage")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.household or 'a deleted household'}"
+
+    @property
+    def state(self) -> str:
+        """In words, for the audit list."""
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "withdrawn"
+        return "expired" if self.expires_at <= timezone.now() else "waiting"

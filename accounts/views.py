@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from .forms import InvitationAcceptForm, InvitationMakeForm, NewPasswordForm, ResetForm, SignInForm
-from .invitations import InvitationInvalid, InvitationUsed, invitation_accept, invitation_read, invitation_token
+from .invitations import (
+    INVITE_PERMISSION,
+    InvitationInvalid,
+    InvitationUsed,
+    households_invitable_by,
+    invitation_accept,
+    invitation_create,
+    invitation_read,
+)
+from .models import User
 
 
 class SignInView(auth_views.LoginView):
@@ -70,11 +82,13 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(
-                invitation=invited, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]
+                token=token, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]
             )
         except InvitationUsed as used:
             messages.info(request, str(used))
             return redirect("accounts:sign-in")
+        except InvitationInvalid as invalid:  # withdrawn or expired while the form was open
+            return render(request, "registration/invitation.html", {"problem": str(invalid)}, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome! Start by telling us what your car needs each night.")
         return redirect("pages:home")
@@ -84,10 +98,20 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def invitation_new(request: HttpRequest) -> HttpResponse:
-    """For operators: make an invitation link to send to a homeowner (valid 14 days)."""
-    form = InvitationMakeForm(request.POST or None)
-    link = None
+    """For operators with the invite permission: make a link for a homeowner to join a household they manage."""
+    user = cast(User, request.user)
+    if not user.has_perm(INVITE_PERMISSION):
+        return render(request, "registration/invitation_new.html", {"forbidden": True}, status=403)
+    form = InvitationMakeForm(request.POST or None, households=households_invitable_by(user))
+    made = link = None
     if request.method == "POST" and form.is_valid():
-        token = invitation_token(email=form.cleaned_data["email"], household=form.cleaned_data["household"])
-        link = request.build_absolute_uri(reverse("accounts:invitation", args=[token]))
-    return render(request, "registration/invitation_new.html", {"form": form, "link": link})
+        try:
+            made, token = invitation_create(
+                email=form.cleaned_data["email"], household=form.cleaned_data["household"], created_by=user
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            link = request.build_absolute_uri(reverse("accounts:invitation", args=[token]))
+            form = InvitationMakeForm(households=households_invitable_by(user))  # empty, for the next one
+    return render(request, "registration/invitation_new.html", {"form": form, "link": link, "made": made})

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 
+from accounts.invitations import invitation_create
 from accounts.models import User
 from chargers.models import Site
 from chargers.services.metering import meter_samples_record
@@ -57,6 +58,11 @@ def test_changelist_search_and_forms(staff_client, model):
     TariffFactory(site=intent.asset.site)
     EnrolmentFactory(site=intent.asset.site, status=EnrolmentStatus.ENROLLED)
     UserFactory(household=intent.asset.site.household)
+    invitation_create(  # an invitation, which the audit list shows
+        email="invited@example.com",
+        household=intent.asset.site.household,
+        created_by=User.objects.create_superuser("inviter@example.com", "inviter-passphrase-1"),
+    )
     intent_set(asset=intent.asset, energy_required_kwh=Decimal("25"), ready_by_local_time=time(6))  # an outbox event
     event = AxleEvent.objects.get()
     AxleEventAttempt.objects.create(event=event, outcome=AttemptOutcome.TRANSIENT, status_code=503, message="down")

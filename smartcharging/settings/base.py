@@ -294,3 +294,7 @@ if NEW_USER_PROPOSITION not in NEW_USER_PROPOSITIONS:
         f"NEW_USER_PROPOSITION is {NEW_USER_PROPOSITION!r}; it must be one of Axle's propositions: "
         "full_asset_schedule_control (Smart Charging) or limited_pause (Flex Lite)."
     )
+
+# --- Accounts: invitations ------------------------------------------------------------------------
+# Days an invitation link works (once) after an operator makes it.
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
