@@ -48,6 +48,7 @@ from smartcharging.api.docs import AXLE_EXAMPLE_PROFILE  # noqa: E402
 from smartcharging.models import ChargingSchedule, Enrolment, EnrolmentStatus, Proposition  # noqa: E402
 from smartcharging.models.schedules import ApplyState  # noqa: E402
 from smartcharging.services.apply_queue import APPLY_QUEUED  # noqa: E402
+from smartcharging.services.axle_client_app import axle_client_mark  # noqa: E402
 from tests.factories import valid_mpan  # noqa: E402
 
 PORT = 8765
@@ -87,6 +88,7 @@ def axle_token() -> str:
     application = Application.objects.create(
         name="Axle Energy", client_type="confidential", authorization_grant_type="client-credentials"
     )
+    axle_client_mark(application=application)  # only Axle's client's tokens reach the schedule API
     token = uuid.uuid4().hex
     expires = timezone.now() + timedelta(hours=2)
     AccessToken.objects.create(application=application, token=token, scope="schedules:write", expires=expires)

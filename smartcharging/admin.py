@@ -216,4 +216,4 @@ class ChargingScheduleAdmin(admin.ModelAdmin[ChargingSchedule]):
         return f"{summary.energy_kwh} kWh planned from now; {reached}; {verdict} the ready-by{cost}."
 
 
-from . import admin_migration, admin_readings, admin_sites  # noqa: E402, F401 - register their admins
+from . import admin_migration, admin_oauth, admin_readings, admin_sites  # noqa: E402, F401 - register their admins

@@ -37,10 +37,26 @@ AXLE_EXAMPLE_ENVELOPE = {
 }
 
 
-def _detail(name: str, detail: str) -> OpenApiResponse:
+def _detail(name: str, detail: str, *others: tuple[str, str], description: str = "") -> OpenApiResponse:
+    """A `{"detail": ...}` answer with its example (and more examples as (name, detail) pairs)."""
     return OpenApiResponse(
         response=inline_serializer(name, {"detail": serializers.CharField()}),
-        examples=[OpenApiExample(name, value={"detail": detail})],
+        description=description,
+        examples=[OpenApiExample(label, value={"detail": text}) for label, text in ((name, detail), *others)],
+    )
+
+
+def _forbidden(name: str) -> OpenApiResponse:
+    return _detail(
+        name,
+        "This token belongs to an OAuth2 client that is not Axle's; only Axle's client may use this API. "
+        "Ask the platform's operators for Axle's client credentials.",
+        (f"{name}Scope", "You do not have permission to perform this action."),
+        description=(
+            "The token is not one of Axle's client (whatever its scope), or lacks schedules:write. Tokens come "
+            "from POST /oauth/token/ with grant_type=client_credentials and Axle's client id and secret; "
+            "schedules:write is Axle's client's default scope, and no other client can be granted it."
+        ),
     )
 
 
@@ -110,7 +126,7 @@ CHARGING_PROFILE: dict[str, Any] = {
             ],
         ),
         401: _detail("Unauthenticated", "Authentication credentials were not provided."),
-        403: _detail("WrongScope", "You do not have permission to perform this action."),
+        403: _forbidden("NotAxles"),
         404: _detail("UnknownAsset", "No charger has Axle's asset_id 'b2c3d4e5-...'."),
         409: _detail(
             "NotEnrolled",
@@ -125,12 +141,13 @@ CHARGING_PROFILE: dict[str, Any] = {
 PING: dict[str, Any] = {
     "operation_id": "ping",
     "summary": "Check Axle's token and scope",
+    "description": ("200 for a token of Axle's client with schedules:write; otherwise the answer a push would get."),
     "responses": {
         200: OpenApiResponse(
             response=inline_serializer("Pong", {"ok": serializers.BooleanField(), "client": serializers.CharField()}),
             examples=[OpenApiExample("Pong", value={"ok": True, "client": "Axle Energy"})],
         ),
         401: _detail("PingUnauthenticated", "Authentication credentials were not provided."),
-        403: _detail("PingWrongScope", "You do not have permission to perform this action."),
+        403: _forbidden("PingNotAxles"),
     },
 }

@@ -1,5 +1,5 @@
-"""Who may push schedules: Axle's OAuth2 client with the schedules scope, optionally a signed body,
-and no more requests per client than the configured rate."""
+"""Who may push schedules: a token of Axle's own OAuth2 client with the schedules scope, optionally
+a signed body, and no more requests per client than the configured rate."""
 
 from __future__ import annotations
 
@@ -10,17 +10,35 @@ from typing import Any
 
 from django.conf import settings
 from oauth2_provider.contrib.rest_framework import TokenHasScope
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.throttling import window_count
+from smartcharging.services.axle_client_app import is_axle_application
 
 from .errors import BadSignature
 
 SCHEDULES_SCOPE = "schedules:write"
 SIGNATURE_TOLERANCE_S = 300
+
+
+class IsAxlesClient(BasePermission):
+    """A token of one of Axle's applications (`AxleClient`), whatever scope it carries.
+
+    Checked before the scope: the scope says what a token may do, this says whose it is, and no
+    other application's token may reach the chargers.
+    """
+
+    message = (
+        "This token belongs to an OAuth2 client that is not Axle's; only Axle's client may use this API. "
+        "Ask the platform's operators for Axle's client credentials."
+    )
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_axle_application(getattr(request.auth, "application", None))
 
 
 class HasSchedulesScope(TokenHasScope):  # type: ignore[misc]  # the toolkit has no type hints

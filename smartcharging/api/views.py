@@ -26,15 +26,15 @@ from smartcharging.services.schedules import (
 
 from . import docs
 from .errors import AssetNotEnrolled, AssetNotFound, PayloadTooLarge
-from .security import HasSchedulesScope, PerClientThrottle, verify_signature
+from .security import HasSchedulesScope, IsAxlesClient, PerClientThrottle, verify_signature
 from .serializers import ChargingProfileSerializer, EnvelopeSerializer, WrapperSerializer, to_profile
 
 
 class AxleAPIView(APIView):
-    """Only Axle's OAuth2 client, with the schedules scope, and at most its rate of requests."""
+    """Only a token of Axle's OAuth2 client, with the schedules scope, and at most its rate of requests."""
 
     authentication_classes = [OAuth2Authentication]
-    permission_classes = [HasSchedulesScope]
+    permission_classes = [IsAxlesClient, HasSchedulesScope]
     throttle_classes = [PerClientThrottle]
     parser_classes = [JSONParser]
 

@@ -1,5 +1,6 @@
 """Smart-charging models: the domain (tariff, intent, enrolment) and the Axle outbox."""
 
+from .axle_client import AxleClient
 from .domain import (
     ACTIVE_ENROLMENT_STATUSES,
     MAX_ENERGY_KWH,
@@ -45,6 +46,7 @@ __all__ = [
     "AttemptOutcome",
     "AuditAction",
     "AuditEntry",
+    "AxleClient",
     "AxleEvent",
     "AxleEventAttempt",
     "ChargingIntent",

@@ -156,7 +156,9 @@ SPECTACULAR_SETTINGS = {
 
 OAUTH2_PROVIDER = {
     "SCOPES": {"schedules:write": "Push charging schedules for enrolled chargers"},
-    "DEFAULT_SCOPES": ["schedules:write"],
+    # Only Axle's own applications may be granted schedules:write (it is their default); any other
+    # application gets no scope at all (smartcharging/api/oauth.py).
+    "SCOPES_BACKEND_CLASS": "smartcharging.api.oauth.AxleScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("AXLE_OAUTH_TOKEN_SECONDS", default=3600),
     # Axle only needs client credentials; adopt the OAuth 2.0 Security BCP (RFC 9700) everywhere.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
@@ -169,6 +171,10 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
+# Failed client authentications at /oauth/token/ and /oauth/revoke_token/: after this many, per
+# client id or per client address (REMOTE_ADDR), that client id or address waits out the cool-off.
+OAUTH_TOKEN_MAX_FAILURES = env.int("OAUTH_TOKEN_MAX_FAILURES", default=10)
+OAUTH_TOKEN_COOL_OFF_S = env.int("OAUTH_TOKEN_COOL_OFF_S", default=900)
 
 # --- Celery -------------------------------------------------------------------------------------
 # Locally: kombu's filesystem transport, so tasks really go through a broker to a separate worker.

@@ -15,6 +15,7 @@ from oauth2_provider.models import Application
 from accounts.models import Household, User
 from chargers.models import Asset, RateUnits, Site
 from smartcharging.models import ChargingMode, Enrolment, Proposition, TariffType
+from smartcharging.services.axle_client_app import axle_client_mark
 from smartcharging.services.enrolments import enrolment_request
 from smartcharging.services.intents import intent_set
 from smartcharging.services.tariffs import tariff_set
@@ -52,14 +53,16 @@ class Command(BaseCommand):
             self.stdout.write(f"  homeowner:  {email} / {DEMO_PASSWORD}")
 
     def _seed(self) -> None:
-        if not Application.objects.filter(client_id=STANDIN_CLIENT_ID).exists():
-            Application.objects.create(
-                name="Axle Energy (local stand-in)",
-                client_id=STANDIN_CLIENT_ID,
-                client_secret=STANDIN_CLIENT_SECRET,  # hashed on save
-                client_type=Application.CLIENT_CONFIDENTIAL,
-                authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-            )
+        standin, _ = Application.objects.get_or_create(
+            client_id=STANDIN_CLIENT_ID,
+            defaults={
+                "name": "Axle Energy (local stand-in)",
+                "client_secret": STANDIN_CLIENT_SECRET,  # hashed on save
+                "client_type": Application.CLIENT_CONFIDENTIAL,
+                "authorization_grant_type": Application.GRANT_CLIENT_CREDENTIALS,
+            },
+        )
+        axle_client_mark(application=standin)  # it pushes schedules as Axle does
         if not User.objects.filter(email="ops@example.com").exists():
             User.objects.create_superuser("ops@example.com", DEMO_PASSWORD, full_name="Demo Operator")
         for email, name, address, mpan, cp_id, make, model, kw, phases, amps, units, product in DEMO_HOUSEHOLDS:
