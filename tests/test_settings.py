@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.security.smtp_sink import smtp_sink
+
 ROOT = Path(__file__).resolve().parents[1]
 GOOD_ENV = {
     "DJANGO_SECRET_KEY": "x" * 20 + "-a-real-random-production-secret-key-0123456789",
@@ -17,6 +19,8 @@ GOOD_ENV = {
     "AXLE_BASE_URL": "https://api-sandbox.axle.energy",
     "AXLE_USERNAME": "operator",
     "AXLE_PASSWORD": "secret",
+    "EMAIL_URL": "smtp+tls://mailer:mail-password@smtp.example.com:587",
+    "DEFAULT_FROM_EMAIL": "Smart Charging <noreply@smartcharging.example.com>",
 }
 
 
@@ -42,7 +46,10 @@ def test_production_check_deploy_is_clean():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "AXLE_PASSWORD"])
+@pytest.mark.parametrize(
+    "missing",
+    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "AXLE_PASSWORD", "EMAIL_URL", "DEFAULT_FROM_EMAIL"],
+)
 def test_production_refuses_to_start_without(missing):
     result = manage("check", env={k: v for k, v in GOOD_ENV.items() if k != missing})
     assert result.returncode != 0
@@ -53,6 +60,48 @@ def test_production_refuses_a_short_secret_key():
     result = manage("check", env=GOOD_ENV | {"DJANGO_SECRET_KEY": "short"})
     assert result.returncode != 0
     assert "at least 50 characters" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("consolemail://", "printed to stdout"),
+        ("memorymail://", "kept in the process's memory"),
+        ("dummymail://", "thrown away"),
+        ("filemail:///var/tmp/mail", "written to files"),
+    ],
+)
+def test_production_refuses_an_email_backend_that_never_delivers(url, where):
+    result = manage("check", env=GOOD_ENV | {"EMAIL_URL": url})
+    assert result.returncode != 0
+    assert where in result.stderr
+    assert "production needs a mail server, e.g. smtp+tls://" in result.stderr
+
+
+def test_production_refuses_a_sender_that_is_not_an_address():
+    result = manage("check", env=GOOD_ENV | {"DEFAULT_FROM_EMAIL": "Smart Charging"})
+    assert result.returncode != 0
+    assert "DEFAULT_FROM_EMAIL is 'Smart Charging': it must be an e-mail address" in result.stderr
+
+
+def test_production_emails_through_the_mail_server_and_prints_nothing():
+    """What a password reset does in production: the mail goes to EMAIL_URL's server, not to stdout."""
+    with smtp_sink() as sink:
+        result = manage(
+            "sendtestemail", "ann@example.com", env=GOOD_ENV | {"EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
+        )
+    assert result.returncode == 0, result.stderr
+    [message] = sink.messages
+    assert "To: ann@example.com" in message
+    assert "From: Smart Charging <noreply@smartcharging.example.com>" in message
+    assert "ann@example.com" not in result.stdout + result.stderr
+
+
+def test_check_deploy_names_an_email_backend_that_never_delivers():
+    result = python("manage.py", "check", "--deploy", env={"DJANGO_SETTINGS_MODULE": "smartcharging.settings.base"})
+    assert result.returncode != 0
+    assert "(smartcharging.E001) EMAIL_BACKEND: e-mails sent through django.core.mail.backends.console" in result.stderr
+    assert "HINT: Set EMAIL_URL to the mail server" in result.stderr
 
 
 # Each entry point, started as a deployment would start it, printing the settings module it ran with.

@@ -11,6 +11,8 @@ import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from smartcharging.email_delivery import email_url_settings
+
 # Generic admin and form classes (ModelAdmin[Site]) are subscriptable at run time.
 django_stubs_ext.monkeypatch()
 
@@ -115,8 +117,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:sign-in"  # homeowners; operators sign in at /admin/ as before
 LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
-# Password-reset emails: printed to the console unless a real backend is configured.
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- E-mail (password resets) --------------------------------------------------------------------
+# One URL names the backend and server, e.g. smtp+tls://user:password@smtp.example.com:587. Locally,
+# without it, e-mails are printed to the console; production refuses that (settings/production.py).
+# (`or`: an empty line copied from .env.example means the default too.)
+vars().update(email_url_settings(env("EMAIL_URL", default="") or "consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="") or "Smart Charging <noreply@localhost>"
+SERVER_EMAIL = env("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL  # sender of Django's error reports
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # stored and processed in UTC; pages show each site's own timezone

@@ -1,6 +1,11 @@
 """Production: no defaults for secrets or hosts, HTTPS everywhere, `manage.py check --deploy` clean."""
 
-from django.core.exceptions import ImproperlyConfigured
+from email.utils import parseaddr
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
+
+from smartcharging.email_delivery import EMAIL_URL_EXAMPLE, email_url_settings, undelivered_reason
 
 from .base import *  # noqa: F403
 from .base import env
@@ -41,3 +46,23 @@ REDIS_URL = env("REDIS_URL")
 CACHES = {"default": {"BACKEND": "smartcharging.cache.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# --- E-mail: password-reset links are credentials; they must reach the homeowner's inbox -------------
+if not env.str("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        f"Set the EMAIL_URL environment variable to the mail server password-reset e-mails go through, "
+        f"e.g. {EMAIL_URL_EXAMPLE}."
+    )
+mail = email_url_settings(env("EMAIL_URL"))
+vars().update(mail)  # lower case: not a setting of its own (it holds the password)
+if reason := undelivered_reason(str(mail["EMAIL_BACKEND"])):
+    raise ImproperlyConfigured(f"EMAIL_URL: {reason}; production needs a mail server, e.g. {EMAIL_URL_EXAMPLE}.")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")  # e.g. Smart Charging <noreply@charging.example.com>
+SERVER_EMAIL = env("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL
+for name, address in (("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL), ("SERVER_EMAIL", SERVER_EMAIL)):
+    try:
+        validate_email(parseaddr(address)[1])
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"{name} is {address!r}: it must be an e-mail address, e.g. Smart Charging <noreply@charging.example.com>."
+        ) from None
