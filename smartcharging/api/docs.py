@@ -70,7 +70,10 @@ _ACCEPTED = OpenApiResponse(
             "received_at": serializers.DateTimeField(),
         },
     ),
-    description="Stored (or already stored: a repeat gets the same answer); applied to the charger next.",
+    description=(
+        "Stored (or already stored: a repeat gets the same answer); applied to the charger next. A copy of a "
+        "signed request already received (the same x-axle-sig) gets the first copy's answer and changes nothing."
+    ),
     examples=[
         OpenApiExample(
             "Accepted",
@@ -91,14 +94,31 @@ CHARGING_PROFILE: dict[str, Any] = {
         "Axle's new schedule for one charger, as an OCPP 1.6 ChargingProfile: bare, in the "
         "SetChargingProfile wrapper, or in Axle's webhook envelope. It fully replaces the charger's "
         "previous schedule. Nulls, stack level 1100 and the 99999 W 'no limit' are accepted as Axle "
-        "sends them; the platform translates the profile for each charger."
+        "sends them; the platform translates the profile for each charger.\n\n"
+        "Signed pushes (when the platform has a shared secret with Axle): each signed request is received "
+        "once. Any later copy of it (the same x-axle-sig, within its five minutes) gets the first copy's "
+        "answer, 202 with the same schedule id or the same refusal, and changes nothing, so a copy of an "
+        "older push can never undo a newer plan, while Axle's own retry of a timed-out request is still "
+        "answered 202. A copy arriving while the first is still being received gets 503 with Retry-After; "
+        "if the first ends in a server error, a retry is received afresh. A new push needs a new signature.\n\n"
+        "A JSON object naming the same key twice is refused with 400, naming the key, before anything is "
+        "stored: readers differ on which of the two counts."
     ),
     "parameters": [
         OpenApiParameter(
             "asset_id_is_external",
             bool,
             description="true: {asset_id} is the platform's own external id for the charger.",
-        )
+        ),
+        OpenApiParameter(
+            "x-axle-sig",
+            str,
+            location=OpenApiParameter.HEADER,
+            description=(
+                't=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{raw body}" with the shared secret>. Required '
+                "when the platform has a shared secret (401 otherwise); t must be within 5 minutes of our clock."
+            ),
+        ),
     ],
     "request": {"application/json": {"type": "object"}},
     "examples": [
@@ -110,8 +130,15 @@ CHARGING_PROFILE: dict[str, Any] = {
         202: _ACCEPTED,
         400: OpenApiResponse(
             response=inline_serializer("ScheduleInvalid", {"field": serializers.ListField()}),
-            description="Every wrong field, where it sits in the body.",
+            description="Every wrong field, where it sits in the body; or JSON that cannot be read as one meaning.",
             examples=[
+                OpenApiExample(
+                    "A key named twice",
+                    value={
+                        "detail": "JSON parse error - the key 'stackLevel' appears more than once in one object; "
+                        "send each key once."
+                    },
+                ),
                 OpenApiExample(
                     "Invalid periods",
                     value={
@@ -122,7 +149,7 @@ CHARGING_PROFILE: dict[str, Any] = {
                             ]
                         }
                     },
-                )
+                ),
             ],
         ),
         401: _detail("Unauthenticated", "Authentication credentials were not provided."),
@@ -135,6 +162,11 @@ CHARGING_PROFILE: dict[str, Any] = {
         413: _detail("TooLarge", "The body is 300000 bytes; the limit is 262144 bytes."),
         415: _detail("NotJson", 'Unsupported media type "text/plain" in request.'),
         429: _detail("Throttled", "Request was throttled. Expected available in 2 seconds."),
+        503: _detail(
+            "StillReceiving",
+            "The same signed request is being received right now; retry in 5 seconds for its answer.",
+            description="Another copy of this signed request is being received; retry after Retry-After seconds.",
+        ),
     },
 }
 

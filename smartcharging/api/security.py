@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -80,11 +81,25 @@ class PerClientThrottle(BaseThrottle):
         return max(1.0, self.window_ends - self.now)
 
 
-def verify_signature(raw_body: bytes, header: str | None, *, now: float | None = None) -> None:
-    """Check `x-axle-sig: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">` when a secret is configured."""
+@dataclass(frozen=True)
+class SignedDelivery:
+    """A request whose x-axle-sig checked out, until when the same header would still pass."""
+
+    signature: str  # our own HMAC, in hex: the same for every copy of this request
+    stale_at: float  # unix time
+
+    def seconds_left(self) -> int:
+        return max(1, int(self.stale_at - time.time()) + 1)
+
+
+def verify_signature(raw_body: bytes, header: str | None, *, now: float | None = None) -> SignedDelivery | None:
+    """Check `x-axle-sig: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">` when a secret is configured.
+
+    None when no secret is configured (nothing is checked, so nothing can be told apart).
+    """
     secret = settings.AXLE_WEBHOOK_SECRET
     if not secret:
-        return
+        return None
     if not header:
         raise BadSignature("The x-axle-sig header is required.")
     parts = dict(part.strip().split("=", 1) for part in header.split(",") if "=" in part)
@@ -96,3 +111,4 @@ def verify_signature(raw_body: bytes, header: str | None, *, now: float | None =
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + raw_body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):
         raise BadSignature("The x-axle-sig signature does not match the body.")
+    return SignedDelivery(signature=expected, stale_at=int(timestamp) + SIGNATURE_TOLERANCE_S)

@@ -10,7 +10,6 @@ from drf_spectacular.utils import extend_schema
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +25,8 @@ from smartcharging.services.schedules import (
 
 from . import docs
 from .errors import AssetNotEnrolled, AssetNotFound, PayloadTooLarge
+from .parsers import UniqueKeysJSONParser
+from .replay import AnswersCopiesAlike
 from .security import HasSchedulesScope, IsAxlesClient, PerClientThrottle, verify_signature
 from .serializers import ChargingProfileSerializer, EnvelopeSerializer, WrapperSerializer, to_profile
 
@@ -36,7 +37,7 @@ class AxleAPIView(APIView):
     authentication_classes = [OAuth2Authentication]
     permission_classes = [IsAxlesClient, HasSchedulesScope]
     throttle_classes = [PerClientThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [UniqueKeysJSONParser]
 
 
 class ScheduleAccepted(serializers.Serializer[dict[str, Any]]):
@@ -77,14 +78,16 @@ def _nest(prefix: str, errors: Any) -> Any:
     return errors
 
 
-class ChargingProfileView(AxleAPIView):
+class ChargingProfileView(AnswersCopiesAlike, AxleAPIView):
     """`POST /api/axle/v1/assets/{asset_id}/charging-profile`: Axle's new schedule for a charger."""
 
     @extend_schema(**docs.CHARGING_PROFILE)
     def post(self, request: Request, asset_id: str) -> Response:
         raw = self._raw_body(request)
-        verify_signature(raw, request.headers.get("x-axle-sig"))
-        body = request.data  # 415 if not JSON, 400 if malformed
+        earlier = self.claim_signed(verify_signature(raw, request.headers.get("x-axle-sig")))
+        if earlier is not None:
+            return earlier  # a copy of a signed request already received: its answer, nothing changes
+        body = request.data  # 415 if not JSON, 400 if malformed or a key appears twice
         shape, profile_json, envelope, prefix = _read_shape(body)
         profile = ChargingProfileSerializer(data=profile_json)
         if not profile.is_valid():
