@@ -6,8 +6,15 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from .forms import AdminSignInForm
 from .invitations import INVITE_PERMISSION, households_invitable_by, invitation_revoke
 from .models import Household, Invitation, User
+from .views import too_many_failures_answer_429
+
+# Django admin's sign-in counts failures with ours (accounts/attempts.py). Set here, when the admin
+# discovers this module at start-up: before the URLconf binds `admin.site.login`.
+admin.site.login_form = AdminSignInForm
+admin.site.login = too_many_failures_answer_429(admin.site.login)  # type: ignore[method-assign]
 
 
 class EmailUserCreationForm(UserCreationForm[User]):

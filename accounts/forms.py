@@ -2,17 +2,65 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from .attempts import Wait, attempt_failed, attempts_forget_account, attempts_wait, sign_in_limits
 from .models import Household, User
+from .throttling import client_address
 
 
-class SignInForm(AuthenticationForm):
+def _too_many_failures(wait: Wait) -> str:
+    minutes = max(1, math.ceil(wait.seconds / 60))
+    when = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    if wait.account_s >= wait.address_s:
+        return f"Too many failed sign-ins for this account. Try again in {when}, or reset your password."
+    return f"Too many failed sign-ins from your connection. Try again in {when}."
+
+
+class LimitedSignInForm(AuthenticationForm):
+    """A sign-in refused while the account or the client's address waits out its failures.
+
+    Both sign-ins are built on it: ours (`SignInForm`) and Django admin's (`AdminSignInForm`).
+    While waiting, the password is not checked at all (the right one is refused too: that is the
+    point), for known and unknown addresses alike. Otherwise Django's ModelBackend checks it, and
+    hashes the typed password for an unknown address as well, so both cost the same.
+    """
+
+    refused_for_failures = False  # the view answers 429 Too Many Requests when set
+
+    def clean(self) -> dict[str, Any]:
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not (email and password):
+            return super().clean()  # nothing to check: the fields' own errors say what is missing
+        limits, address = sign_in_limits(), client_address(self.request) if self.request else ""
+        wait = attempts_wait(limits, account=email, address=address)
+        if not wait.seconds:
+            try:
+                cleaned = super().clean()
+            except ValidationError:
+                wait = attempt_failed(limits, account=email, address=address)
+                if not wait.seconds:
+                    raise
+            else:
+                attempts_forget_account(limits, account=email)
+                return cleaned
+        self.refused_for_failures = True
+        raise ValidationError(_too_many_failures(wait), code="too_many_failures")
+
+
+class AdminSignInForm(LimitedSignInForm, AdminAuthenticationForm):
+    """Django admin's sign-in (staff only), counted with ours (set as `admin.site.login_form`)."""
+
+
+class SignInForm(LimitedSignInForm):
     """Email and password. The email is matched whatever its case (phones capitalise the first letter)."""
 
     username = forms.EmailField(

@@ -15,7 +15,27 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address to count a request against: the client's, as far as we can trust it.
+
+    With `TRUSTED_PROXY_COUNT` = 0 (no proxy of ours in front), REMOTE_ADDR. Behind N proxies of
+    ours, each appending the address it saw to X-Forwarded-For, the Nth entry from the right: what
+    a client writes in the header itself lands to the left of that, so it cannot choose the
+    address it is counted against. A request with fewer entries than proxies did not come through
+    them all, and counts against REMOTE_ADDR.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    forwarded = [part for part in forwarded if part]
+    return forwarded[-hops] if len(forwarded) >= hops else remote
 
 
 def window_count(key: str, timeout: int) -> int:

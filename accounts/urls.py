@@ -5,7 +5,7 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("password-reset/", views.ResetView.as_view(), name="password-reset"),
     path("password-reset/sent/", views.ResetSentView.as_view(), name="password-reset-sent"),

@@ -311,3 +311,18 @@ if NEW_USER_PROPOSITION not in NEW_USER_PROPOSITIONS:
 # --- Accounts: invitations ------------------------------------------------------------------------
 # Days an invitation link works (once) after an operator makes it.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+
+# --- Accounts: sign-in and password-reset limits (accounts/attempts.py) ----------------------------
+# Failed sign-ins (ours and Django admin's, counted together) before the account, or the client's
+# address, must wait the cool-off (s); the right password is refused too while it waits.
+SIGN_IN_FAILURES_PER_ACCOUNT = env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=5)
+SIGN_IN_FAILURES_PER_ADDRESS = env.int("SIGN_IN_FAILURES_PER_ADDRESS", default=20)
+SIGN_IN_COOL_OFF_S = env.int("SIGN_IN_COOL_OFF_S", default=900)
+# Password-reset e-mails per address asked for, and requests per client address, per window (s).
+PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=5)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
+PASSWORD_RESET_WINDOW_S = env.int("PASSWORD_RESET_WINDOW_S", default=3600)
+# Proxies of ours in front of the web process that append the client's address to X-Forwarded-For
+# (a load balancer: 1). 0: the client's address is REMOTE_ADDR. Too low, and every client shares the
+# proxy's address (and its limits); too high, and a client can choose the address it is counted as.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
