@@ -3,7 +3,8 @@
 An OAuth2 application is a door to the chargers if it is Axle's, so only superusers see, create
 or change applications and tokens, whatever permissions a staff account was given. Grants, ID
 tokens and refresh tokens belong to flows the platform does not run (client credentials only), so
-they are not shown at all.
+they are not shown at all. Which applications are Axle's shows as a column; `manage.py
+axle_oauth_client` marks them, and deleting an application takes its door away with it.
 """
 
 from __future__ import annotations
@@ -58,18 +59,3 @@ class SuperuserApplicationAdmin(SuperusersOnly, ApplicationAdmin):  # type: igno
 @admin.register(AccessToken)
 class SuperuserAccessTokenAdmin(SuperusersOnly, AccessTokenAdmin):  # type: ignore[misc]
     pass
-
-
-@admin.register(AxleClient)
-class AxleClientAdmin(SuperusersOnly, admin.ModelAdmin[AxleClient]):
-    """Which applications are Axle's. Made by `manage.py axle_oauth_client`; deleting one here
-    takes the schedule API away from that application's tokens at once."""
-
-    list_display = ("application", "marked_at")
-    list_select_related = ("application",)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False  # `manage.py axle_oauth_client` issues Axle's client and its secret
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
