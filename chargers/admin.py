@@ -22,6 +22,7 @@ class AssetInline(admin.TabularInline[Asset, Site]):
         "phases",
         "axle_asset_id",
     )
+    readonly_fields = ("axle_asset_id",)  # Axle's answer, not an operator's to type
     show_change_link = True
 
 
@@ -51,7 +52,9 @@ class SiteAdmin(admin.ModelAdmin[Site]):
     )
     list_select_related = ("household",)
     autocomplete_fields = ("household",)
-    readonly_fields: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+    # The homeowner's consent time and Axle's id are theirs to give, not an operator's to type:
+    # they change with the homeowner's own action or Axle's answer (an audited correction aside).
+    readonly_fields: ClassVar[tuple[str, ...]] = ("meter_consent_at", "axle_site_id", "created_at", "updated_at")
     inlines = [AssetInline]
 
 

@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 
 from chargers.admin import AssetAdmin, SiteAdmin
 from chargers.models import Asset, Site
+from smartcharging.admin_site_record import SiteRecordCorrection
 from smartcharging.models import (
     AuditEntry,
     AxleEvent,
@@ -82,7 +83,14 @@ admin.site.unregister(Asset)
 
 @admin.register(Asset)
 class ChargerAxleAdmin(AssetAdmin):
-    """Chargers as in the chargers app, and Axle told of a charger added or replaced (new hardware)."""
+    """Chargers as in the chargers app, and Axle told of a charger added or replaced (new hardware).
+
+    Axle's id for the charger is Axle's answer: read-only here, corrected only on the site's
+    "Correct consent or Axle ids" page (with a reason, audited).
+    """
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Asset | None = None) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), "axle_asset_id")
 
     def save_model(self, request: HttpRequest, obj: Asset, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -91,10 +99,16 @@ class ChargerAxleAdmin(AssetAdmin):
 
 
 @admin.register(Site)
-class SiteMigrationAdmin(SiteAdmin):
+class SiteMigrationAdmin(SiteRecordCorrection, SiteAdmin):
     list_display = ("__str__", "mpan", "household", "product", *(_check_column(check) for check in CHECKS))
     list_filter: ClassVar[tuple[Any, ...]] = (ProductFilter, ReadinessFilter, *SiteAdmin.list_filter)
-    actions = ["migrate_to_smart_charging", "roll_back_to_flex_lite", "check_eligibility", "onboard_with_axle"]
+    actions = [
+        "migrate_to_smart_charging",
+        "roll_back_to_flex_lite",
+        "check_eligibility",
+        "onboard_with_axle",
+        "correct_record",
+    ]
     readonly_fields: ClassVar[tuple[str, ...]] = (*SiteAdmin.readonly_fields, "readiness", "history")
     show_full_result_count = False  # a second count of 50,000 rows tells an admin nothing new
 

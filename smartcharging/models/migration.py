@@ -122,6 +122,7 @@ class AuditAction(models.TextChoices):
     MOVED_OUT = "moved_out", "Moved out (site offboarded)"
     CHARGER_ADDED = "charger_added", "Charger added"
     CHARGER_REPLACED = "charger_replaced", "Charger replaced"
+    RECORD_CORRECTED = "record_corrected", "Consent time or Axle's ids corrected by an operator"
 
 
 class AuditEntry(models.Model):
@@ -143,6 +144,12 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["site", "-at"], name="audit_site_history")]
         verbose_name_plural = "audit entries"
+        permissions = [
+            (
+                "correct_site_record",
+                "Can correct a site's meter-consent time and Axle's ids (with a reason, audited)",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor_label or 'the platform'} at {self.at:%Y-%m-%d %H:%M}Z"
