@@ -22,6 +22,7 @@ from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import RevokeTokenView, TokenView
 
+from accounts.throttling import client_address
 from smartcharging.services.axle_client_app import is_axle_application
 from smartcharging.services.axle_token_attempts import (
     token_attempt_failed,
@@ -83,12 +84,12 @@ def _client_authentication_failed(response: HttpResponse) -> bool:
 class _CooledOff:
     """Refuse a client id or address in its cool-off with 429; count failed client authentications.
 
-    The address is REMOTE_ADDR: behind a proxy or load balancer, whatever the proxy puts there
-    (configure it, or the WSGI server, to pass the client's address on, or every caller shares one).
+    The address is `accounts.throttling.client_address`, as for sign-in: REMOTE_ADDR, or behind
+    `TRUSTED_PROXY_COUNT` proxies of ours the address they saw (else every caller shares theirs).
     """
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        client_id, address = claimed_client_id(request), request.META.get("REMOTE_ADDR", "")
+        client_id, address = claimed_client_id(request), client_address(request)
         wait = token_attempt_wait_s(client_id=client_id, address=address)
         if wait:
             refusal = _oauth_error(429, "too_many_attempts", f"Too many failed attempts; try again in {wait} seconds.")

@@ -179,7 +179,7 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 # Failed client authentications at /oauth/token/ and /oauth/revoke_token/: after this many, per
-# client id or per client address (REMOTE_ADDR), that client id or address waits out the cool-off.
+# client id or per client address (see TRUSTED_PROXY_COUNT), that client id or address waits out the cool-off.
 OAUTH_TOKEN_MAX_FAILURES = env.int("OAUTH_TOKEN_MAX_FAILURES", default=10)
 OAUTH_TOKEN_COOL_OFF_S = env.int("OAUTH_TOKEN_COOL_OFF_S", default=900)
 

@@ -176,6 +176,25 @@ def test_one_address_guessing_many_clients_is_cooled_off(three_failures_allowed)
     assert token_request(axle.client_id, axle.client_secret, address="192.0.2.8").status_code == 200
 
 
+def test_behind_a_load_balancer_the_address_it_saw_is_counted(three_failures_allowed, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    axle = axle_client_issue()
+
+    def through_balancer(client_id, secret, seen):
+        return APIClient().post(
+            "/oauth/token/",
+            {"grant_type": "client_credentials"},
+            HTTP_AUTHORIZATION=basic(client_id, secret),
+            HTTP_X_FORWARDED_FOR=f"198.51.100.1, {seen}",  # the client wrote the first; the balancer the last
+            REMOTE_ADDR="10.0.0.2",
+        )
+
+    for n in range(3):
+        assert through_balancer(f"made-up-{n}", "guess", seen="203.0.113.5").status_code == 401
+    assert through_balancer(axle.client_id, axle.client_secret, seen="203.0.113.5").status_code == 429
+    assert through_balancer(axle.client_id, axle.client_secret, seen="203.0.113.6").status_code == 200
+
+
 def test_a_success_clears_the_clients_failures(three_failures_allowed):
     axle = axle_client_issue()
     for round_ in range(2):
