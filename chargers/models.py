@@ -13,7 +13,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone as django_tz
 
-from .validators import normalise_postcode, validate_mpan, validate_postcode, validate_timezone
+from .validators import (
+    normalise_postcode,
+    validate_charge_point_id,
+    validate_mpan,
+    validate_postcode,
+    validate_timezone,
+)
 
 # The highest UK supply voltage allowed (230 V + 10%): a charger cannot deliver more than
 # phases x current x this, so a rated power above it is a typing mistake.
@@ -106,6 +112,7 @@ class Asset(models.Model):
         "OCPP charge point id",
         max_length=64,
         unique=True,
+        validators=[validate_charge_point_id],
         help_text="The id the charger uses in its OCPP URL, /ocpp/<charge point id>.",
     )
     make = models.CharField(max_length=100, blank=True)

@@ -38,6 +38,7 @@ from chargers.services.connections import (
     gateway_stopped,
 )
 from chargers.translation import ProfileRefused
+from chargers.validators import CHARGE_POINT_ID_PATTERN
 from smartcharging.services.schedule_apply import schedule_charger_answered, schedule_request
 
 from . import wire
@@ -45,7 +46,7 @@ from .central import CentralChargePoint
 from .db_pool import FIRST, NORMAL, PriorityThreadPool
 
 logger = logging.getLogger(__name__)
-_PATH = re.compile(r"^/ocpp/(?P<id>[A-Za-z0-9._:\-]{1,64})/?$")
+_PATH = re.compile(rf"^/ocpp/(?P<id>{CHARGE_POINT_ID_PATTERN})/?$")
 SUBPROTOCOL = "ocpp1.6"
 _T = TypeVar("_T")
 

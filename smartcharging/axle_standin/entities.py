@@ -18,7 +18,7 @@ from .validation import Obj
 from .web import ApiError
 
 ASSET_TYPES = ("charger", "battery", "heat pump", "electric_vehicle", "hot water tank")
-_MPAN = re.compile(r"^\d{13}$")
+_MPAN = re.compile(r"^[0-9]{13}\Z")  # ASCII digits: \d would take any script's
 
 
 def read_site(obj: Obj | None) -> dict[str, Any] | None:
