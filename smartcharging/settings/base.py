@@ -12,6 +12,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from smartcharging.email_delivery import email_url_settings
+from smartcharging.log_secrets import library_levels
 
 # Generic admin and form classes (ModelAdmin[Site]) are subscriptable at run time.
 django_stubs_ext.monkeypatch()
@@ -239,12 +240,22 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# Secrets never reach the logs, whatever LOG_LEVEL says (smartcharging/log_secrets.py): libraries that
+# log credentials are held above the level they do it at, and one handler, whose filter redacts
+# credential shapes and configured secrets, writes every record. Django's own handlers (its console
+# one when DEBUG, runserver's request lines) are dropped so nothing is printed around the filter.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "smartcharging.log_secrets.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO"},  # INFO as Django has it: its SQL at DEBUG holds session keys
+        **library_levels(LOG_LEVEL),
+    },
 }
 
 # --- Axle calling the platform -----------------------------------------------------------------

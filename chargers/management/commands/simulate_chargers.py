@@ -80,6 +80,8 @@ class Command(BaseCommand):
         if verbosity < 3:  # the event lines below say it all; -v 3 adds every OCPP frame
             for name in ("ocpp", "websockets", "chargers.simulator"):
                 logging.getLogger(name).setLevel(logging.WARNING)
+        else:  # the simulator's own frames, asked for: LOGGING holds ocpp above its frames for the product
+            logging.getLogger("ocpp").setLevel(logging.INFO)
 
         def print_event(charger: SimulatedCharger, kind: str, message: str) -> None:
             if kind != "meter" or verbosity >= 2:
