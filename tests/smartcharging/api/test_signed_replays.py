@@ -45,7 +45,7 @@ def plan(profile, first_limit_w: float) -> bytes:
     return json.dumps(changed).encode()
 
 
-def current_limit(asset) -> float:
+def current_limit(asset):
     return ChargingSchedule.objects.get(asset=asset, is_current=True).periods[1]["limit"]
 
 
