@@ -66,3 +66,11 @@ for name, address in (("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL), ("SERVER_EMAIL
         raise ImproperlyConfigured(
             f"{name} is {address!r}: it must be an e-mail address, e.g. Smart Charging <noreply@charging.example.com>."
         ) from None
+
+# --- API docs and schema (/api/docs/, /api/schema/): staff signed in to the admin only --------------
+# Locally they are open for the demo; here the contract is not published to anyone who asks.
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,  # noqa: F405
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication"],
+}

@@ -25,6 +25,11 @@
     if (event.target.id) markChips(event.target);
   });
 
+  // A read-only link to copy (an invitation) is selected whole when focused.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-select-on-focus")) event.target.select();
+  });
+
   // A second tap on a button while the first submit is on its way does nothing.
   document.addEventListener("submit", function (event) {
     var form = event.target;
