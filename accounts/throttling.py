@@ -23,17 +23,28 @@ from django.http import HttpRequest
 def client_address(request: HttpRequest) -> str:
     """The address to count a request against: the client's, as far as we can trust it.
 
-    With `TRUSTED_PROXY_COUNT` = 0 (no proxy of ours in front), REMOTE_ADDR. Behind N proxies of
-    ours, each appending the address it saw to X-Forwarded-For, the Nth entry from the right: what
-    a client writes in the header itself lands to the left of that, so it cannot choose the
-    address it is counted against. A request with fewer entries than proxies did not come through
-    them all, and counts against REMOTE_ADDR.
+    With `TRUSTED_PROXY_COUNT` = 0 (no proxy of ours in front), REMOTE_ADDR; behind proxies of ours,
+    see `address_behind_proxies`.
     """
-    remote = str(request.META.get("REMOTE_ADDR", ""))
-    hops = settings.TRUSTED_PROXY_COUNT
+    return address_behind_proxies(
+        str(request.META.get("REMOTE_ADDR", "")),
+        str(request.META.get("HTTP_X_FORWARDED_FOR", "")),
+        settings.TRUSTED_PROXY_COUNT,
+    )
+
+
+def address_behind_proxies(remote: str, forwarded_for: str, hops: int) -> str:
+    """The client's address, from the peer's (`remote`) and the X-Forwarded-For header.
+
+    Behind `hops` proxies of ours, each appending the address it saw to X-Forwarded-For, the Nth
+    entry from the right: what a client writes in the header itself lands to the left of that, so it
+    cannot choose the address it is counted against. A request with fewer entries than proxies did
+    not come through them all, and counts against `remote`. (Also the OCPP gateway's, whose
+    handshake is not a Django request.)
+    """
     if hops <= 0:
         return remote
-    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    forwarded = [part.strip() for part in forwarded_for.split(",")]
     forwarded = [part for part in forwarded if part]
     return forwarded[-hops] if len(forwarded) >= hops else remote
 

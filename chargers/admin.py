@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from .admin_passwords import ChargerPasswordAdmin, PasswordFilter
 from .models import Asset, HalfHourEnergy, MeterSample, Site
 
 _M = TypeVar("_M", bound=Model)
@@ -59,7 +60,7 @@ class SiteAdmin(admin.ModelAdmin[Site]):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin[Asset]):
+class AssetAdmin(ChargerPasswordAdmin):
     list_display = (
         "ocpp_charge_point_id",
         "external_id",
@@ -71,7 +72,7 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
         "site",
         "axle_asset_id",
     )
-    list_filter = ("make", "phases", "rate_units", ("axle_asset_id", admin.EmptyFieldListFilter))
+    list_filter = ("make", "phases", "rate_units", ("axle_asset_id", admin.EmptyFieldListFilter), PasswordFilter)
     search_fields = (
         "ocpp_charge_point_id",
         "external_id",
@@ -83,7 +84,8 @@ class AssetAdmin(admin.ModelAdmin[Asset]):
     )
     list_select_related = ("site",)
     autocomplete_fields = ("site",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("ocpp_password", "created_at", "updated_at")
+    actions = ["generate_password"]
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin[_M]):

@@ -146,6 +146,7 @@ class Asset(models.Model):
 
     class Meta:
         ordering = ["id"]
+        permissions = [("set_charger_password", "Can give a charger a new OCPP password")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(min_current_a__lte=models.F("max_current_a")),
@@ -259,7 +260,8 @@ class ChargerState(models.Model):
     password_hash = models.CharField(
         max_length=256,
         blank=True,
-        help_text="If set, the charger must present this password with HTTP Basic (OCPP security profile 1).",
+        help_text="If set, the charger must present its password with HTTP Basic (OCPP security profiles 1 and 2); "
+        "kept as an HMAC (chargers/charger_password.py), never in clear.",
     )
     vendor = models.CharField(max_length=50, blank=True)
     reported_model = models.CharField(max_length=50, blank=True)

@@ -21,6 +21,7 @@ GOOD_ENV = {
     "AXLE_PASSWORD": "secret",
     "EMAIL_URL": "smtp+tls://mailer:mail-password@smtp.example.com:587",
     "DEFAULT_FROM_EMAIL": "Smart Charging <noreply@smartcharging.example.com>",
+    "OCPP_PASSWORD_PEPPER": "a-random-pepper-for-charger-passwords-0123456789",
 }
 
 

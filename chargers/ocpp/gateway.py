@@ -20,6 +20,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.utils import timezone
 from ocpp.exceptions import OCPPError
@@ -27,10 +28,11 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from accounts.throttling import address_behind_proxies
 from chargers.models import Asset, ChargerCommand, CommandAction
 from chargers.services import commands as command_service
+from chargers.services.charger_admission import charger_admit
 from chargers.services.connections import (
-    charger_admit,
     charger_connected,
     charger_disconnected,
     chargers_seen,
@@ -146,12 +148,15 @@ class Gateway:
             return connection.respond(
                 HTTPStatus.BAD_REQUEST, "This central system speaks OCPP 1.6J only: offer subprotocol ocpp1.6.\n"
             )
-        admission = await self.db(charger_admit, match["id"], password=_basic_password(request, match["id"]))
+        cp_id, address = match["id"], _client_address(connection, request)
+        admission = await self.db(charger_admit, cp_id, password=_basic_password(request, cp_id), address=address)
         if admission.asset is None:
-            logger.warning("Refused a connection: %s", admission.refusal)
+            logger.warning("Refused a connection from %s: %s", address, admission.refusal)
             response = connection.respond(HTTPStatus(admission.status), admission.refusal + "\n")
             if admission.status == HTTPStatus.UNAUTHORIZED:
                 response.headers["WWW-Authenticate"] = 'Basic realm="OCPP"'
+            if admission.retry_after_s:
+                response.headers["Retry-After"] = str(admission.retry_after_s)
             return response
         self._admitted[id(connection)] = admission.asset
         return None
@@ -311,12 +316,25 @@ def _on_db_thread(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         raise
 
 
-def _basic_password(request: Request, charge_point_id: str) -> str | None:
+def _basic_password(request: Request, charge_point_id: str) -> bytes | None:
+    """The password in the handshake's HTTP Basic credentials (None: none given), as bytes: OCPP 1.6's
+    AuthorizationKey may hold any octets. The user name must be the charge point id; it is matched
+    whole rather than split at the first colon, because an id may contain one."""
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("basic "):
         return None
     try:
-        user, _, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
-    return password if user == charge_point_id else ""
+        credentials = base64.b64decode(header[6:].strip(), validate=True)
+    except binascii.Error:
+        return b""
+    user = charge_point_id.encode("utf-8") + b":"
+    return credentials[len(user) :] if credentials.startswith(user) else b""
+
+
+def _client_address(connection: ServerConnection, request: Request) -> str:
+    """The charger's address, to count failed attempts against: the peer's, or behind
+    OCPP_TRUSTED_PROXY_COUNT proxies of ours (a TLS terminator that adds X-Forwarded-For) the one they saw."""
+    peer = connection.remote_address
+    remote = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+    forwarded = ",".join(request.headers.get_all("X-Forwarded-For"))
+    return address_behind_proxies(remote, forwarded, settings.OCPP_TRUSTED_PROXY_COUNT)

@@ -1,16 +1,15 @@
-"""A charger's connection to the gateway: who it is, whether it may connect, what it said it is."""
+"""A charger's connection to the gateway: where it is connected, what it said it is (admission: charger_admission)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
 from chargers.models import Asset, ChargerState, CommandAction
 
+from .charger_passwords import charger_password_set  # noqa: F401  (its home before; importable from here still)
 from .commands import command_enqueue, commands_resend_after_reconnect
 
 # The configuration keys translation needs (OCPP 1.6 Smart Charging profile).
@@ -20,34 +19,6 @@ CONFIG_KEYS = (
     "ChargingScheduleMaxPeriods",
     "MaxChargingProfilesInstalled",
 )
-
-
-@dataclass(frozen=True)
-class Admission:
-    asset: Asset | None
-    refusal: str = ""  # why the connection is refused, in words for the operator's log
-    status: int = 200  # the HTTP status to refuse with
-
-
-def charger_admit(charge_point_id: str, *, password: str | None) -> Admission:
-    """Whether a charger may connect: known id, and the right password if one is set for it."""
-    asset = Asset.objects.filter(ocpp_charge_point_id=charge_point_id).select_related("state").first()
-    if asset is None:
-        return Admission(None, f"Unknown charge point {charge_point_id!r}.", 404)
-    state = getattr(asset, "state", None)
-    if state is not None and state.password_hash:
-        if password is None:
-            return Admission(None, f"Charge point {charge_point_id!r} must present its password (HTTP Basic).", 401)
-        if not check_password(password, state.password_hash):
-            return Admission(None, f"Wrong password for charge point {charge_point_id!r}.", 401)
-    return Admission(asset)
-
-
-def charger_password_set(asset: Asset, password: str) -> None:
-    """Require HTTP Basic credentials from this charger from its next connection (stored hashed)."""
-    state, _ = ChargerState.objects.get_or_create(asset=asset)
-    state.password_hash = make_password(password)
-    state.save(update_fields=["password_hash"])
 
 
 @transaction.atomic

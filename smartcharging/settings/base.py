@@ -5,6 +5,7 @@ Celery over kombu's filesystem transport (a real broker in a folder, not eager m
 REDIS_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
 """
 
+import hashlib
 from pathlib import Path
 
 import django_stubs_ext
@@ -313,6 +314,23 @@ OCPP_HEARTBEAT_INTERVAL_S = env.int("OCPP_HEARTBEAT_INTERVAL_S", default=300)
 OCPP_RESPONSE_TIMEOUT_S = env.float("OCPP_RESPONSE_TIMEOUT_S", default=30.0)
 OCPP_COMMAND_POLL_S = env.float("OCPP_COMMAND_POLL_S", default=0.25)
 OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=16)
+
+# --- OCPP: charger passwords (security profile 1; 2 behind a TLS terminator) ---------------------
+# A charger with a password must present it with HTTP Basic. With this on, a charger without one is
+# refused too (production: on; locally off, so the demo's simulated chargers connect as they are).
+OCPP_REQUIRE_PASSWORD = env.bool("OCPP_REQUIRE_PASSWORD", default=False)
+# The key charger passwords are HMAC'd with (chargers/charger_password.py), kept out of the database.
+# Locally derived from SECRET_KEY; production requires its own (32+ characters).
+local_pepper = hashlib.sha256(f"ocpp-password-pepper:{SECRET_KEY}".encode()).hexdigest()  # lower case: no setting
+OCPP_PASSWORD_PEPPER = env("OCPP_PASSWORD_PEPPER", default="") or local_pepper
+# Failed attempts (wrong or missing password, unknown id) before that charge point id, or the address
+# it connects from, is refused for the cool-off (s), even with the right password; 0 per address: off.
+OCPP_PASSWORD_FAILURES_PER_CHARGER = env.int("OCPP_PASSWORD_FAILURES_PER_CHARGER", default=5)
+OCPP_PASSWORD_FAILURES_PER_ADDRESS = env.int("OCPP_PASSWORD_FAILURES_PER_ADDRESS", default=30)
+OCPP_PASSWORD_COOL_OFF_S = env.int("OCPP_PASSWORD_COOL_OFF_S", default=900)
+# Proxies of ours in front of the gateway that append the charger's address to X-Forwarded-For (an
+# HTTP-aware TLS terminator: 1). 0: the peer's address. See docs/architecture.md, charger passwords.
+OCPP_TRUSTED_PROXY_COUNT = env.int("OCPP_TRUSTED_PROXY_COUNT", default=0)
 
 # --- Safety net -------------------------------------------------------------------------------------
 # A Smart Charging car plugged in this long with no schedule from Axle gets the platform's own plan.

@@ -67,6 +67,17 @@ for name, address in (("DEFAULT_FROM_EMAIL", DEFAULT_FROM_EMAIL), ("SERVER_EMAIL
             f"{name} is {address!r}: it must be an e-mail address, e.g. Smart Charging <noreply@charging.example.com>."
         ) from None
 
+# --- OCPP: every charger presents its password; the key its digests are made with is production's own --
+# (An empty line copied from .env.example means the default, not false.)
+OCPP_REQUIRE_PASSWORD = env.bool("OCPP_REQUIRE_PASSWORD") if env.str("OCPP_REQUIRE_PASSWORD", default="") else True
+OCPP_PASSWORD_PEPPER = env.str("OCPP_PASSWORD_PEPPER", default="")
+if len(OCPP_PASSWORD_PEPPER) < 32 or OCPP_PASSWORD_PEPPER == SECRET_KEY:
+    raise ImproperlyConfigured(
+        "Set OCPP_PASSWORD_PEPPER to a random string of at least 32 characters, other than DJANGO_SECRET_KEY "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'): chargers' passwords are kept as "
+        "HMACs under it. Changing it later means giving every charger a new password."
+    )
+
 # --- API docs and schema (/api/docs/, /api/schema/): staff signed in to the admin only --------------
 # Locally they are open for the demo; here the contract is not published to anyone who asks.
 SPECTACULAR_SETTINGS = {

@@ -1,7 +1,7 @@
-"""Chargers connecting: who may, what they say they are, and the configuration the gateway reads."""
+"""Chargers connecting: who may (passwords: test_charger_passwords), what they say they are, and the
+configuration the gateway reads."""
 
 import asyncio
-import base64
 import json
 
 import pytest
@@ -10,7 +10,6 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from chargers.models import ChargerCommand, ChargerState, CommandAction, CommandState
-from chargers.services.connections import charger_password_set
 from tests.chargers.ocpp.conftest import A32, charger_running, gateway_running
 from tests.chargers.ocpp.waiting import eventually
 
@@ -64,27 +63,6 @@ def test_an_unknown_charge_point_is_refused(smart_charger):
     response = async_to_sync(scenario)()
     assert response.status_code == 404
     assert b"Unknown charge point 'nobody'" in response.body
-
-
-@pytest.mark.parametrize(("password", "accepted"), [(None, False), ("wrong", False), ("right-one", True)])
-def test_a_charger_with_a_password_must_present_it(smart_charger, password, accepted):
-    charger_password_set(smart_charger, "right-one")
-    assert state_of(smart_charger).password_hash != "right-one"  # stored hashed
-
-    async def scenario():
-        async with gateway_running() as gateway:
-            headers = {}
-            if password is not None:
-                token = base64.b64encode(f"{smart_charger.ocpp_charge_point_id}:{password}".encode()).decode()
-                headers["Authorization"] = f"Basic {token}"
-            url = f"ws://127.0.0.1:{gateway.port}/ocpp/{smart_charger.ocpp_charge_point_id}"
-            try:
-                async with connect(url, subprotocols=["ocpp1.6"], additional_headers=headers):
-                    return 101
-            except InvalidStatus as refused:
-                return refused.response.status_code
-
-    assert async_to_sync(scenario)() == (101 if accepted else 401)
 
 
 def test_a_connection_without_the_ocpp16_subprotocol_is_refused_with_a_reason(smart_charger):
