@@ -104,7 +104,7 @@ def verify_signature(raw_body: bytes, header: str | None, *, now: float | None =
         raise BadSignature("The x-axle-sig header is required.")
     parts = dict(part.strip().split("=", 1) for part in header.split(",") if "=" in part)
     timestamp, signature = parts.get("t", ""), parts.get("v1", "")
-    if not timestamp.isdigit() or not signature:
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature:  # int() refuses "²"
         raise BadSignature("The x-axle-sig header must read t=<unix seconds>,v1=<hex signature>.")
     if abs((now if now is not None else time.time()) - int(timestamp)) > SIGNATURE_TOLERANCE_S:
         raise BadSignature("The x-axle-sig timestamp is more than 5 minutes from our clock.")

@@ -89,7 +89,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit that float() refuses
         return float(value)
     try:
         when = parsedate_to_datetime(value)

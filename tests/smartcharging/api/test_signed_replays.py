@@ -141,3 +141,16 @@ def test_a_real_profile_with_a_key_twice_is_refused(axle_api, smart_asset, profi
     assert response.status_code == 400
     assert "'stackLevel'" in response.json()["detail"]
     assert not ChargingSchedule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "header", ["t=²,v1=abc", "t=\u0661\u0667\u0660\u0660\u0660\u0660\u0660\u0660\u0660\u0660,v1=abc"]
+)
+def test_a_signature_time_in_other_digits_is_refused_in_words_not_a_server_error(
+    axle_api, smart_asset, profile, header
+):
+    """`str.isdigit()` takes "²" and Arabic-Indic digits; `int()` refuses the first: it was a 500."""
+    response = send(axle_api, smart_asset, json.dumps(profile).encode(), {"HTTP_X_AXLE_SIG": header})
+    assert response.status_code == 401
+    assert "t=<unix seconds>" in response.json()["detail"]
+    assert not ChargingSchedule.objects.filter(asset=smart_asset).exists()

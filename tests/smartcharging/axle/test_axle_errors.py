@@ -86,3 +86,8 @@ def test_scrub_removes_secrets_at_any_depth():
     body = {"detail": [{"msg": "bad pw hunter2", "input": {"password": "hunter2"}, "loc": ["body", "hunter2"]}]}
 
     assert scrub(body, ("hunter2", "")) == {"detail": [{"msg": "bad pw [redacted]", "loc": ["body", "[redacted]"]}]}
+
+
+def test_retry_after_in_other_digits_is_unreadable_not_an_error():
+    """ "²" is a digit to `str.isdigit()` and not a number to `float()`."""
+    assert parse_retry_after("²", now=NOW) is None
