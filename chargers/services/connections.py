@@ -9,7 +9,6 @@ from django.db import transaction
 
 from chargers.models import Asset, ChargerState, CommandAction
 
-from .charger_passwords import charger_password_set  # noqa: F401  (its home before; importable from here still)
 from .commands import command_enqueue, commands_resend_after_reconnect
 
 # The configuration keys translation needs (OCPP 1.6 Smart Charging profile).

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from chargers.services.connections import charger_password_set
+from chargers.services.charger_passwords import charger_password_set
 from smartcharging.services.axle_client_app import axle_client_issue
 from tests.chargers.ocpp.conftest import charger_running, gateway_running
 from tests.factories import AssetFactory, UserFactory
