@@ -22,6 +22,7 @@ GOOD_ENV = {
     "EMAIL_URL": "smtp+tls://mailer:mail-password@smtp.example.com:587",
     "DEFAULT_FROM_EMAIL": "Smart Charging <noreply@smartcharging.example.com>",
     "OCPP_PASSWORD_PEPPER": "a-random-pepper-for-charger-passwords-0123456789",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -49,7 +50,15 @@ def test_production_check_deploy_is_clean():
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "AXLE_PASSWORD", "EMAIL_URL", "DEFAULT_FROM_EMAIL"],
+    [
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "AXLE_PASSWORD",
+        "EMAIL_URL",
+        "DEFAULT_FROM_EMAIL",
+        "TRUSTED_PROXY_COUNT",
+    ],
 )
 def test_production_refuses_to_start_without(missing):
     result = manage("check", env={k: v for k, v in GOOD_ENV.items() if k != missing})

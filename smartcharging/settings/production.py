@@ -30,6 +30,12 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the hosts this site is served on.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Sign-in, password reset and Axle's token count failures per client address. Behind a load balancer
+# every request comes from its address, so a count left at 0 would let one guesser lock every caller
+# out: production must say how many proxies of ours stand in front (0 if none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies of ours in front of the web (0 or more).")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
