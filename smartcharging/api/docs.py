@@ -161,11 +161,14 @@ CHARGING_PROFILE: dict[str, Any] = {
         ),
         413: _detail("TooLarge", "The body is 300000 bytes; the limit is 262144 bytes."),
         415: _detail("NotJson", 'Unsupported media type "text/plain" in request.'),
-        429: _detail("Throttled", "Request was throttled. Expected available in 2 seconds."),
         503: _detail(
             "StillReceiving",
             "The same signed request is being received right now; retry in 5 seconds for its answer.",
-            description="Another copy of this signed request is being received; retry after Retry-After seconds.",
+            ("OverRate", "More pushes than this client's rate allows; nothing was stored. Retry after 2 s."),
+            description=(
+                "Nothing was stored; retry after Retry-After seconds. Either another copy of this signed request "
+                "is being received, or the client is over its rate of pushes (never a 429: a 4xx is not retried)."
+            ),
         ),
     },
 }

@@ -32,3 +32,18 @@ class BadSignature(APIException):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "The x-axle-sig header is missing or does not match the body."
     default_code = "bad_signature"
+
+
+class ComeBackLater(APIException):
+    """A push over Axle's rate: 503 with Retry-After, never 429.
+
+    Axle retries 5xx and timeouts and never a 4xx, so a 429 would drop a valid schedule for good
+    (a market re-optimisation is exactly such a burst). DRF's handler writes `wait` as Retry-After.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "come_back_later"
+
+    def __init__(self, wait: float | None) -> None:
+        self.wait = max(1, int(wait or 1))
+        super().__init__(f"More pushes than this client's rate allows; nothing was stored. Retry after {self.wait} s.")

@@ -24,7 +24,7 @@ from smartcharging.services.schedules import (
 )
 
 from . import docs
-from .errors import AssetNotEnrolled, AssetNotFound, PayloadTooLarge
+from .errors import AssetNotEnrolled, AssetNotFound, ComeBackLater, PayloadTooLarge
 from .parsers import UniqueKeysJSONParser
 from .replay import AnswersCopiesAlike
 from .security import HasSchedulesScope, IsAxlesClient, PerClientThrottle, verify_signature
@@ -38,6 +38,9 @@ class AxleAPIView(APIView):
     permission_classes = [IsAxlesClient, HasSchedulesScope]
     throttle_classes = [PerClientThrottle]
     parser_classes = [UniqueKeysJSONParser]
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        raise ComeBackLater(wait)
 
 
 class ScheduleAccepted(serializers.Serializer[dict[str, Any]]):
@@ -67,6 +70,18 @@ def _read_shape(body: Any, *, prefix: str = "") -> tuple[ScheduleShape, Any, Env
     return ScheduleShape.PROFILE, body, None, prefix
 
 
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A boolean query parameter as clients spell it (`true`, `True`, `1`: FastAPI and Python write
+    those); anything else is a 400 naming it, since reading it as false would answer 404 instead."""
+    value = request.query_params.get(name, "").strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise ValidationError({name: [f"Must be true or false (also 1/0, yes/no, on/off); got {value!r}."]})
+    return value in _TRUE
+
+
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
@@ -92,7 +107,7 @@ class ChargingProfileView(AnswersCopiesAlike, AxleAPIView):
         profile = ChargingProfileSerializer(data=profile_json)
         if not profile.is_valid():
             raise ValidationError(_nest(prefix, profile.errors))
-        external = request.query_params.get("asset_id_is_external") == "true"
+        external = _flag(request, "asset_id_is_external")
         try:
             received = schedule_receive(
                 asset=ChargerLookup(asset_id, external=external),

@@ -282,12 +282,40 @@ def test_axles_token_reaches_nothing_else(axle_token):
     assert APIClient().get("/api/axle/v1/ping", **headers).json()["client"] == "Axle Energy"
 
 
-def test_throttled_per_client_with_retry_after(axle_api, smart_asset, profile, monkeypatch):
+def test_over_the_rate_a_push_is_asked_to_come_back_with_503_and_retry_after(
+    axle_api, smart_asset, profile, monkeypatch
+):
+    """Axle retries 5xx and never a 4xx: a 429 lost every valid schedule of a burst (issue 19, 1)."""
     monkeypatch.setattr(PerClientThrottle, "THROTTLE_RATES", {"axle": "2/min"})
     answers = [post(axle_api, smart_asset, profile) for _ in range(3)]
-    assert [a.status_code for a in answers] == [202, 202, 429]
+    assert [a.status_code for a in answers] == [202, 202, 503]
     assert int(answers[2]["Retry-After"]) > 0
-    assert "throttled" in answers[2].json()["detail"]
+    assert "retry after" in answers[2].json()["detail"].lower()
+    assert ChargingSchedule.objects.filter(asset=smart_asset).count() == 1  # the refused one is not half-stored
+
+
+@pytest.mark.parametrize("spelling", ["true", "True", "TRUE", "1", "yes", "on"])
+def test_asset_id_is_external_accepts_the_usual_spellings_of_true(axle_api, smart_asset, profile, spelling):
+    """FastAPI and Python clients write a boolean True or 1; it was read as false and answered 404."""
+    path = f"/api/axle/v1/assets/{smart_asset.external_id}/charging-profile?asset_id_is_external={spelling}"
+    response = axle_api.post(path, json.dumps(profile), content_type="application/json")
+    assert response.status_code == 202, response.content
+
+
+@pytest.mark.parametrize("spelling", ["false", "False", "0", "no", "off", ""])
+def test_asset_id_is_external_false_means_axles_id(axle_api, smart_asset, profile, spelling):
+    path = f"/api/axle/v1/assets/{smart_asset.axle_asset_id}/charging-profile?asset_id_is_external={spelling}"
+    response = axle_api.post(path, json.dumps(profile), content_type="application/json")
+    assert response.status_code == 202, response.content
+
+
+@pytest.mark.parametrize("spelling", ["maybe", "2", "tru"])
+def test_asset_id_is_external_otherwise_is_refused_naming_the_parameter(axle_api, smart_asset, profile, spelling):
+    path = f"/api/axle/v1/assets/{smart_asset.external_id}/charging-profile?asset_id_is_external={spelling}"
+    response = axle_api.post(path, json.dumps(profile), content_type="application/json")
+    assert response.status_code == 400
+    assert "asset_id_is_external" in response.json()
+    assert not ChargingSchedule.objects.filter(asset=smart_asset).exists()
 
 
 def sign(secret: str, body: bytes, t: int) -> str:
