@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -39,7 +39,7 @@ class AxleAPIView(APIView):
     throttle_classes = [PerClientThrottle]
     parser_classes = [UniqueKeysJSONParser]
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
         raise ComeBackLater(wait)
 
 
