@@ -45,7 +45,8 @@ class ChargingSchedule(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=10, choices=ScheduleSource.choices, default=ScheduleSource.AXLE)
     shape = models.CharField(max_length=8, choices=ScheduleShape.choices)
-    envelope_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Axle's event id, unique per charger (schedule_one_per_event_per_asset); NULL for a bare profile.
+    envelope_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: no event id
     envelope_created_at = models.DateTimeField(null=True, blank=True)
     event_type = models.CharField(max_length=100, blank=True)
     profile_sha256 = models.CharField(max_length=64, help_text="Of the profile alone, to spot a repeat.")
@@ -77,7 +78,12 @@ class ChargingSchedule(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["asset"], condition=models.Q(is_current=True), name="schedule_one_current_per_asset"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["asset", "envelope_id"],
+                condition=models.Q(envelope_id__isnull=False),
+                name="schedule_one_per_event_per_asset",
+            ),
         ]
         indexes = [
             models.Index(fields=["asset", "-received_at"], name="schedule_asset_history"),

@@ -95,7 +95,8 @@ def schedule_receive(
 ) -> Received:
     """Store the schedule as the charger's current one, unless it repeats a delivery already stored.
 
-    A repeat is the same envelope id, or the same profile as the charger's current schedule. The
+    A repeat is the same envelope id for the same charger, or, without an envelope, the same profile
+    as the charger's current schedule (a new event id with the same plan is heard: it is owed callbacks). The
     charger's row is locked, so two deliveries racing for one charger leave one current schedule.
     A schedule whose envelope says it was made before the current one is kept in the history but
     does not replace it (a late retry must not undo a newer plan).
@@ -143,10 +144,12 @@ def _store(
     asset, current = _charger_locked(asset, current_with_lock=current_with_lock)
     fingerprint = profile_fingerprint(profile_json)
     if envelope is not None:  # under the lock: a racing twin has either stored it or not begun
-        existing = ChargingSchedule.objects.filter(envelope_id=envelope.id).first()
+        # An event id is Axle's per charger (its callback path names both), so the repeat key is the pair.
+        existing = ChargingSchedule.objects.filter(asset=asset, envelope_id=envelope.id).first()
         if existing is not None:
             return Received(existing, created=False)
-    if current is not None and current.profile_sha256 == fingerprint:
+    elif current is not None and current.profile_sha256 == fingerprint:
+        # Only a bare profile repeats by content: a new event id is a new event, owed its own callbacks.
         return Received(ChargingSchedule.objects.get(pk=current.pk), created=False)
     late = (
         current is not None

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from smartcharging.api.security import PerClientThrottle
-from smartcharging.models import ChargingSchedule, EnrolmentStatus, Proposition
+from smartcharging.models import AxleEvent, ChargingSchedule, EnrolmentStatus, EventKind, Proposition
 from smartcharging.models.schedules import ScheduleShape
 from tests.factories import AssetFactory, EnrolmentFactory
 from tests.smartcharging.api.conftest import url
@@ -85,6 +85,30 @@ def test_a_repeated_envelope_gets_the_same_answer(axle_api, smart_asset, profile
     changed = {**envelope, "payload": {**profile, "stackLevel": 5}}  # same id: still the same delivery
     assert post(axle_api, smart_asset, changed).json() == first.json()
     assert ChargingSchedule.objects.count() == 1
+
+
+def test_one_event_id_for_two_chargers_is_two_deliveries(axle_api, smart_asset, profile):
+    """Axle's callback path is /entities/asset/{asset_id}/callback/{event_id}: an event id is per
+    charger. The second charger used to get the first's schedule id and nothing stored (issue 19, 7)."""
+    other = AssetFactory(axle_asset_id=uuid.uuid4(), site=smart_asset.site)
+    envelope = {"id": "evt-shared", "event_type": "schedule", "payload": profile}
+    first = post(axle_api, smart_asset, envelope).json()
+    second = post(axle_api, other, envelope).json()
+    assert second["schedule_id"] != first["schedule_id"]
+    assert ChargingSchedule.objects.get(asset=other, is_current=True).envelope_id == "evt-shared"
+    callbacks = AxleEvent.objects.filter(kind=EventKind.SCHEDULE_CALLBACK)
+    assert sorted(str(e.asset_id) for e in callbacks) == sorted([str(smart_asset.pk), str(other.pk)])
+
+
+def test_a_new_event_id_with_the_current_profile_is_heard_and_acknowledged(axle_api, smart_asset, profile):
+    """Every event id Axle sends gets RECEIVED and later what the charger did; a new id carrying the
+    same plan was answered as a repeat and never called back (issue 19, 8)."""
+    first = post(axle_api, smart_asset, {"id": "evt-1", "payload": profile}).json()
+    second = post(axle_api, smart_asset, {"id": "evt-2", "payload": profile}).json()
+    assert second["schedule_id"] != first["schedule_id"]
+    assert ChargingSchedule.objects.get(asset=smart_asset, is_current=True).envelope_id == "evt-2"
+    acknowledged = [e.payload["event_id"] for e in AxleEvent.objects.filter(kind=EventKind.SCHEDULE_CALLBACK)]
+    assert sorted(acknowledged) == ["evt-1", "evt-2"]
 
 
 def test_a_new_schedule_replaces_the_current_one_which_stays_in_the_history(axle_api, smart_asset, profile):
