@@ -222,6 +222,11 @@ def _translate_period(
     if phases is not None and (phases not in (1, 3) or phases > charger.phases):
         notes.append(f"numberPhases {phases} dropped: the charger charges on {charger.phases} phase(s).")
         phases = None
+    if unit == "W" and period.limit >= NO_LIMIT_W and phases is not None and phases < charger.phases:
+        # "No limit" means the charger's full rating: kept on one phase, 99999 W became 32 A on one
+        # phase of a 22 kW charger, 7.36 kW.
+        notes.append(f'numberPhases {phases} with "no limit": all {charger.phases} phases, the full rating.')
+        phases = charger.phases
     limit = _limit(period.limit, unit, target, phases or charger.phases, charger, notes)
     return SchedulePeriod(start_period_s=period.start_period_s, limit=limit, number_phases=phases)
 

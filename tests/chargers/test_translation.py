@@ -63,11 +63,13 @@ def has_null(value):
 
 
 @pytest.mark.parametrize(
-    ("charger", "unit", "expected_limits"),
-    [(SINGLE_PHASE_7KW, "W", [0.0, 7400.0, 0.0]), (THREE_PHASE_22KW_AMPS_ONLY, "A", [0.0, 32.0, 0.0])],
+    ("charger", "unit", "expected_limits", "full_power_phases"),
+    [(SINGLE_PHASE_7KW, "W", [0.0, 7400.0, 0.0], 1), (THREE_PHASE_22KW_AMPS_ONLY, "A", [0.0, 32.0, 0.0], 3)],
 )
 @pytest.mark.parametrize("transaction_id", [None, 42])
-def test_axle_example(charger, unit, expected_limits, transaction_id):
+def test_axle_example(charger, unit, expected_limits, full_power_phases, transaction_id):
+    """Axle's "no limit" (99999 W, numberPhases 1) is the charger's full rating: on a three-phase
+    charger 32 A on all three phases (22 kW), not on one (7.36 kW; issue 19, defect 4)."""
     translation = translate(charger=charger, transaction_id=transaction_id)
 
     validate_set_charging_profile(translation.request)
@@ -83,7 +85,7 @@ def test_axle_example(charger, unit, expected_limits, transaction_id):
         "chargingRateUnit": unit,
         "chargingSchedulePeriod": [
             {"startPeriod": 0, "limit": expected_limits[0], "numberPhases": 1},
-            {"startPeriod": 5400, "limit": expected_limits[1], "numberPhases": 1},
+            {"startPeriod": 5400, "limit": expected_limits[1], "numberPhases": full_power_phases},
             {"startPeriod": 27000, "limit": expected_limits[2], "numberPhases": 1},
         ],
     }  # minChargingRate 0.0 says nothing, so it is left out
