@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -29,6 +29,21 @@ class Envelope:
     id: str
     event_type: str
     created_at: datetime | None
+
+
+# How far ahead of our clock an envelope's created_at may be and still be believed: clocks drift.
+ENVELOPE_CLOCK_ALLOWANCE = timedelta(minutes=5)
+
+
+def _believable(created_at: datetime | None, *, now: datetime) -> datetime | None:
+    """Axle's created_at, held to no later than its arrival (plus the allowance).
+
+    It orders envelopes (an older one never replaces a newer plan), so one dated in the future would
+    make every later envelope "late" until that date: evidence, not truth.
+    """
+    if created_at is None or created_at <= now + ENVELOPE_CLOCK_ALLOWANCE:
+        return created_at
+    return now
 
 
 @dataclass(frozen=True)
@@ -151,14 +166,14 @@ def _store(
     elif current is not None and current.profile_sha256 == fingerprint:
         # Only a bare profile repeats by content: a new event id is a new event, owed its own callbacks.
         return Received(ChargingSchedule.objects.get(pk=current.pk), created=False)
+    now = timezone.now()
+    created_at = _believable(envelope.created_at, now=now) if envelope else None
     late = (
         current is not None
-        and envelope is not None
-        and envelope.created_at is not None
+        and created_at is not None
         and current.envelope_created_at is not None
-        and envelope.created_at < current.envelope_created_at
+        and created_at < current.envelope_created_at
     )
-    now = timezone.now()
     if current is not None and not late:
         pending = current.apply_state == ApplyState.PENDING
         replaced = ChargingSchedule.objects.filter(pk=current.pk, is_current=True).update(
@@ -174,7 +189,7 @@ def _store(
         source=source,
         shape=shape,
         envelope_id=envelope.id if envelope else None,
-        envelope_created_at=envelope.created_at if envelope else None,
+        envelope_created_at=created_at,
         event_type=envelope.event_type if envelope else "",
         profile_sha256=fingerprint,
         raw_payload=raw_payload,

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -133,6 +133,19 @@ def test_a_late_envelope_made_before_the_current_schedule_does_not_replace_it(ax
     assert late.status_code == 202
     assert ChargingSchedule.objects.get(envelope_id="new").is_current
     assert not ChargingSchedule.objects.get(envelope_id="old").is_current
+
+
+def test_an_envelope_dated_in_the_future_does_not_make_every_later_one_late(axle_api, smart_asset, profile):
+    """Axle's clock is evidence, not truth: an envelope created in 2099 used to make every later envelope
+    "late", kept in the history only while still answered 202 (issue 19, defect 6)."""
+    post(axle_api, smart_asset, {"id": "from-2099", "created_at": "2099-01-01T00:00:00Z", "payload": profile})
+    now = datetime.now(UTC).isoformat()
+    later = post(axle_api, smart_asset, {"id": "now", "created_at": now, "payload": {**profile, "stackLevel": 7}})
+    assert later.status_code == 202
+    current = ChargingSchedule.objects.get(asset=smart_asset, is_current=True)
+    assert current.envelope_id == "now"
+    stored_2099 = ChargingSchedule.objects.get(envelope_id="from-2099")
+    assert stored_2099.envelope_created_at.year < 2099  # held to the time it arrived
 
 
 def test_every_wrong_field_is_named_where_it_sits(axle_api, smart_asset, profile):
