@@ -66,7 +66,7 @@ class ChargingScheduleSerializer(serializers.Serializer[dict[str, Any]]):
 class ChargingProfileSerializer(serializers.Serializer[dict[str, Any]]):
     chargingProfileId = serializers.IntegerField(required=False, allow_null=True)
     transactionId = serializers.IntegerField(required=False, allow_null=True)
-    stackLevel = serializers.IntegerField(min_value=0)
+    stackLevel = serializers.IntegerField(min_value=0, max_value=2**31 - 1)  # a 32-bit integer, as stored
     chargingProfilePurpose = serializers.ChoiceField(choices=["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"])
     chargingProfileKind = serializers.ChoiceField(choices=["Absolute", "Recurring", "Relative"])
     recurrencyKind = serializers.ChoiceField(choices=["Daily", "Weekly"], required=False, allow_null=True)
